@@ -1,0 +1,51 @@
+"""Visibility scope: the one place that decides which records a user may see.
+
+Every model whose rows belong to a client declares ``visibility_path``: the lookup from the model
+to the client's curator ("curator" for Client itself, "client__curator" for its phones, and
+"policy__client__curator" for, say, an installment). ``VisibleQuerySet.visible_to(user)`` turns
+the user's scope into a filter on that path; every list, card, search, export, count, bulk action,
+form choice and API endpoint starts from it, and a row outside it is a 404.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+
+class Scope(models.TextChoices):
+    # Ordered from narrowest to widest; a user with several roles gets the widest.
+    OWN = "own", "own"
+    DEPARTMENT = "department", "department"
+    ALL = "all", "all"
+
+
+SCOPE_RANK = {Scope.OWN: 0, Scope.DEPARTMENT: 1, Scope.ALL: 2}
+
+
+def scope_filter(user, curator_path: str) -> Q | None:
+    """A Q object limiting rows to the user's scope, or None when the user sees everything.
+
+    ``curator_path`` is the lookup to the curator (a user). Anonymous or inactive users see
+    nothing.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    scope = user.visibility_scope
+    if scope == Scope.ALL:
+        return None
+    if scope == Scope.DEPARTMENT:
+        curator_ids = user.team_member_ids()
+        return Q(**{f"{curator_path}__in": curator_ids})
+    return Q(**{curator_path: user.pk})
+
+
+class VisibleQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        path = self.model.visibility_path
+        condition = scope_filter(user, path)
+        if condition is None:
+            return self
+        return self.filter(condition)
+
+
+class VisibleManager(models.Manager.from_queryset(VisibleQuerySet)):
+    pass

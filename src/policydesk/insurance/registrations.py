@@ -1,0 +1,18 @@
+"""What the insurance app plugs into the shared registries: role permissions, card tabs, menu."""
+
+from policydesk.accounts.choices import Role
+from policydesk.accounts.roles import grant, model_permissions
+
+EVERY_ROLE = list(Role)
+SELLERS = [Role.AGENT, Role.TEAM_LEAD]
+CATALOGUE = ["insurer", "lineofbusiness", "product"]
+BOOK = ["insuredobject", "objectownership", "policy"]
+
+grant(EVERY_ROLE, *[f"insurance.view_{m}" for m in CATALOGUE + BOOK])
+for model in BOOK:
+    grant(SELLERS + [Role.SERVICE_OPERATOR], *model_permissions("insurance", model, ("add", "change")))
+grant(SELLERS + [Role.ACCOUNTANT, Role.AUDITOR], "insurance.export_policy")
+grant([Role.TEAM_LEAD, Role.ACCOUNTANT], "insurance.cancel_policy")
+grant([Role.AUDITOR, Role.TEAM_LEAD], "insurance.view_historicalpolicy", "insurance.view_historicalinsuredobject")
+
+from . import registrations_catalogue, registrations_policies  # noqa: E402,F401

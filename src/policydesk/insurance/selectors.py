@@ -1,0 +1,116 @@
+"""Reads of policies that are more than a filter."""
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import Min, Q, Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from policydesk.core.calendars import GREGORIAN, input_value
+from policydesk.core.indicators import Indicator
+
+from .choices import PolicyState, PolicyStatus
+from .models import LineOfBusiness, Policy
+
+CURRENT = (PolicyStatus.ACTIVE.value, PolicyStatus.INCOMPLETE.value)
+ISSUED = (*CURRENT, PolicyStatus.EXPIRED.value, PolicyStatus.RENEWED.value)
+
+
+def renewal_chain(policy: Policy, user) -> list[Policy]:
+    """The renewal chain ``policy`` belongs to, oldest first: what it renews, back to the first
+    policy, and its renewals, forward to the latest (cancelled renewal drafts included, marked by
+    their status). One query however long the chain: a renewal keeps the policyholder, so the
+    chain is among the client's policies; the direct links are fetched too in case the policyholder
+    was changed since."""
+    candidates = (Policy.objects.visible_to(user).with_status()
+                  .filter(Q(client_id=policy.client_id) | Q(pk=policy.renews_id) | Q(renews_id=policy.pk))
+                  .select_related("insurer", "line").order_by("start_date", "pk"))
+    by_pk = {p.pk: p for p in candidates}
+    by_pk[policy.pk] = by_pk.get(policy.pk, policy)
+    children: dict[int, list[Policy]] = {}
+    for p in by_pk.values():
+        if p.renews_id:
+            children.setdefault(p.renews_id, []).append(p)
+    back, seen = [], {policy.pk}
+    current = by_pk[policy.pk]
+    while current.renews_id in by_pk and current.renews_id not in seen:
+        current = by_pk[current.renews_id]
+        seen.add(current.pk)
+        back.append(current)
+    forward, frontier = [], [policy.pk]
+    while frontier:
+        nxt = []
+        for pk in frontier:
+            for child in sorted(children.get(pk, []), key=lambda p: (p.start_date, p.pk)):
+                if child.pk not in seen:
+                    seen.add(child.pk)
+                    forward.append(child)
+                    nxt.append(child.pk)
+        frontier = nxt
+    chain = [*reversed(back), by_pk[policy.pk], *forward]
+    return chain if len(chain) > 1 else []
+
+
+def client_policy_indicators(request, client, today: datetime.date | None = None) -> list[Indicator]:
+    """The client card's policy indicators, within the user's scope, in four queries.
+
+    Counts include policies held with competitors (the client holds them, and their expiry is a
+    chance to win the client over); premium is the agency's own business only.
+    """
+    today = today or timezone.localdate()
+    year_ago = today - datetime.timedelta(days=365)
+    policies = Policy.objects.visible_to(request.user).filter(client=client)
+    # "Active" as the policy list says it (active or incomplete, not yet renewed): each figure and
+    # the list its link opens count the same policies.
+    current = policies.with_status(today).filter(current_status__in=CURRENT)
+    own = Q(state=PolicyState.ISSUED, insurer__is_competitor=False)
+    figures = policies.aggregate(since=Min("start_date", filter=Q(state=PolicyState.ISSUED)))
+    figures["active"] = current.count()
+    lines = list(LineOfBusiness.objects.filter(pk__in=current.values("line_id")))
+    total: dict[str, Decimal] = {}
+    yearly: dict[str, Decimal] = {}
+    commission: dict[str, Decimal] = {}
+    for row in (policies.filter(own).values("currency").order_by()
+                .annotate(total=Sum("premium"), yearly=Sum("premium", filter=Q(start_date__gte=year_ago)),
+                          commission=Sum("commission_amount"))):
+        total[row["currency"]] = row["total"]
+        if row["yearly"]:
+            yearly[row["currency"]] = row["yearly"]
+        if row["commission"]:
+            commission[row["currency"]] = row["commission"]
+    next_policy = current.order_by("end_date", "pk").only("pk", "end_date").first()
+    policy_list = reverse("insurance:policy_list")
+    current_list = f"{policy_list}?client={client.pk}" + "".join(f"&status={v}" for v in CURRENT)
+    own_list = f"{policy_list}?client={client.pk}&competitor=false" + "".join(f"&status={v}" for v in ISSUED)
+    start_from = input_value(year_ago, getattr(request.user, "calendar", GREGORIAN))
+    since = figures["since"]
+    return [
+        Indicator("active_policies", _("active policies"), figures["active"],
+                  url=current_list, weight=10),
+        Indicator("lines_held", _("lines held"), len(lines), hint=", ".join(sorted(line.localized_name() for line in lines)),
+                  url=current_list, weight=20),
+        Indicator("total_premium", _("total premium"), total, kind="money",
+                  url=own_list, weight=30),
+        Indicator("yearly_premium", _("premium, last 12 months"), yearly, kind="money",
+                  url=f"{own_list}&start_from={start_from}", weight=40),
+        Indicator("commission", _("commission earned"), commission, kind="money",
+                  hint=_("Commission on the client's issued policies."),
+                  url=own_list, weight=45),
+        Indicator("next_expiry", _("next expiry"), next_policy.end_date if next_policy else None, kind="date",
+                  url=next_policy.get_absolute_url() if next_policy else None,
+                  tone="warning" if next_policy and (next_policy.end_date - today).days <= 30 else "", weight=50),
+        Indicator("tenure", _("client since"), since, kind="date",
+                  hint=ngettext("%(years)d year", "%(years)d years", _years(since, today)) % {
+                      "years": _years(since, today)} if since else "",
+                  url=f"{policy_list}?client={client.pk}", weight=200),
+    ]
+
+
+def _years(since: datetime.date | None, today: datetime.date) -> int:
+    if since is None:
+        return 0
+    return today.year - since.year - ((today.month, today.day) < (since.month, since.day))
+
