@@ -31,6 +31,7 @@ PATH_ARGS = {
     "paymentinstrument-bounce": {"pk": "instrument"},
     "paymentinstrument-clear": {"pk": "instrument"},
     "commissionreceipt-detail": {"pk": "commission_receipt"},
+    "commissionreceipt-allocate": {"pk": "commission_receipt"},
 }
 CLIENT_BOUND = {"billing_policy", "installment", "payment", "instrument"}
 FOREIGN_NEEDLES = ["FOREIGN-POL-777", "CHK-SECRET-991", "Clandestine Bank", "SECRET-PAYREF"]

@@ -33,6 +33,7 @@ from .models import (
     PaymentInstrument,
 )
 from .services import (
+    commission_allocate,
     commission_receipt_record,
     credit_apply,
     instrument_bounce,
@@ -82,17 +83,20 @@ class InstallmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class VisiblePolicyField(serializers.PrimaryKeyRelatedField):
+    """A policy of the caller's scope; one outside it answers "does not exist", like a missing id.
+    The queryset is read from the root serializer's request, so the field works nested too."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return Policy.objects.visible_to(request.user) if request is not None else Policy.objects.none()
+
+
 class PolicyBodySerializer(serializers.Serializer):
     """A request body naming a policy of the caller's scope; one outside it answers "does not exist",
     like a missing id."""
 
-    policy = serializers.PrimaryKeyRelatedField(queryset=Policy.objects.none())
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["policy"].queryset = Policy.objects.visible_to(request.user)
+    policy = VisiblePolicyField()
 
 
 class ScheduleRowSerializer(serializers.Serializer):
@@ -295,17 +299,11 @@ class PaymentInstrumentViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet
 
 
 class CommissionAllocationSerializer(serializers.ModelSerializer):
-    policy = serializers.PrimaryKeyRelatedField(queryset=Policy.objects.none())
+    policy = VisiblePolicyField()
 
     class Meta:
         model = CommissionAllocation
         fields = ["policy", "amount"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["policy"].queryset = Policy.objects.visible_to(request.user)
 
 
 class CommissionShareSerializer(serializers.Serializer):
@@ -345,6 +343,10 @@ class CommissionReceiptCreateSerializer(serializers.Serializer):
     allocations = CommissionAllocationSerializer(many=True, required=False, default=list)
 
 
+class CommissionAllocateSerializer(serializers.Serializer):
+    allocations = CommissionAllocationSerializer(many=True, allow_empty=False)
+
+
 class CommissionReceiptViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                                mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Commission received from insurers; its allocations are listed for the policies in your scope."""
@@ -352,12 +354,26 @@ class CommissionReceiptViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins
     serializer_class = CommissionReceiptSerializer
     filterset_class = CommissionReceiptFilterSet
     ordering_fields = ["received_on", "amount"]
+    action_permissions = {"allocate": "billing.add_commissionreceipt"}
 
     def get_queryset(self):
         return CommissionReceipt.objects.prefetch_related("allocations").order_by("-received_on", "-pk")
 
     def get_serializer_class(self):
-        return CommissionReceiptCreateSerializer if self.action == "create" else CommissionReceiptSerializer
+        return {"create": CommissionReceiptCreateSerializer,
+                "allocate": CommissionAllocateSerializer}.get(self.action, CommissionReceiptSerializer)
+
+    @extend_schema(request=CommissionAllocateSerializer, responses=CommissionReceiptSerializer)
+    @action(detail=True, methods=["post"])
+    def allocate(self, request, pk=None, **kwargs):  # kwargs: DRF's format suffix (.json)
+        """Allocate what is still unallocated of the receipt to policies (all shares or none)."""
+        receipt = self.get_object()
+        body = CommissionAllocateSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        rows = [(row["policy"], row["amount"]) for row in body.validated_data["allocations"]]
+        commission_allocate(actor=request.user, receipt=receipt, allocations=rows)
+        receipt = get_object_or_404(self.get_queryset(), pk=receipt.pk)
+        return Response(CommissionReceiptSerializer(receipt, context=self.get_serializer_context()).data)
 
     @extend_schema(request=CommissionReceiptCreateSerializer, responses={201: CommissionReceiptSerializer})
     def create(self, request, *args, **kwargs):
