@@ -3,6 +3,7 @@
 import functools
 
 import factory
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from factory.django import DjangoModelFactory
 
@@ -23,9 +24,15 @@ class DepartmentFactory(DjangoModelFactory):
 PASSWORD = "correct-horse-battery"
 
 
-@functools.cache
 def password_hash() -> str:
-    """The Argon2 hash of PASSWORD, made once: hashing takes about 0.15 s, and most tests create users."""
+    """The hash of PASSWORD under the hasher in force (Argon2, or MD5 in the test modules that switch
+    to it), made once per hasher: an Argon2 hash takes about 0.15 s, and most tests create users. A
+    hash cached under one setting would not verify under the other."""
+    return _password_hash(settings.PASSWORD_HASHERS[0])
+
+
+@functools.cache
+def _password_hash(hasher_path: str) -> str:
     return make_password(PASSWORD)
 
 

@@ -8,6 +8,7 @@ exist.
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -83,6 +84,7 @@ class InstallmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class VisiblePolicyField(serializers.PrimaryKeyRelatedField):
     """A policy of the caller's scope; one outside it answers "does not exist", like a missing id.
     The queryset is read from the root serializer's request, so the field works nested too."""
