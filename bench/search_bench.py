@@ -4,10 +4,9 @@
 It measures, over --lookups random existing values each:
 
 * quick search by a phone typed in its national format, by an email address and by a name
-  prefix (one word, and "last name + start of the first name"), each through the app's selector
-  ``client_search(Client.objects.visible_to(user).filter(archived_at__isnull=True), text)``
-  evaluated like the search drop-down does (first 10 by name, as model instances), for an
-  administrator and for an agent;
+  prefix (one word, and "last name + start of the first name"), each through what the search
+  drop-down calls, ``client_suggestions(user, text)`` (first 10 by name, with the blacklist mark
+  and the first phone), for an administrator and for an agent;
 * the filtered client list page ``GET /clients/?status=client&city=…`` rendered through
   ``django.test.Client`` as a logged-in user (full HTML, with the paginator's COUNT(*));
 
@@ -169,11 +168,23 @@ class Bench:
             return cursor.fetchall()
 
     def selector(self, user, text):
-        from policydesk.clients.models import Client
-        from policydesk.clients.selectors import client_search
+        """What the search drop-down runs: ``client_suggestions`` (exact phone, email and tax-id
+        matches by one hand-written statement, names through the ORM), first 10 by name."""
+        from policydesk.clients.selectors import client_suggestions
 
-        visible = Client.objects.visible_to(user).filter(archived_at__isnull=True)
-        return client_search(visible, text).select_related("curator").order_by("display_name", "pk")
+        return client_suggestions(user, text, limit=SUGGESTIONS)
+
+    def statements(self, user, text):
+        """The SQL statements (with parameters) the selector runs for ``text``."""
+        captured = []
+
+        def capture(execute, sql, params, many, context):
+            captured.append((sql, params))
+            return execute(sql, params, many, context)
+
+        with self.connection.execute_wrapper(capture):
+            self.selector(user, text)
+        return captured
 
     def run_search(self, key, label, user, clients, make_query, raw_condition):
         """Time the selector with the typed text, the SQL it generates, and the raw SQL floor."""
@@ -194,16 +205,15 @@ class Bench:
 
         def app(sample):
             client, typed, _stored = sample
-            rows = list(self.selector(user, typed)[:SUGGESTIONS])
-            if key in ("phone", "email") and client not in rows:
+            rows = self.selector(user, typed)
+            if key in ("phone", "email") and client.pk not in {row.pk for row in rows}:
                 missed.add(client.pk)
             return rows
 
-        compiled = {id(s): self.selector(user, s[1])[:SUGGESTIONS].query.sql_with_params() for s in samples}
+        compiled = {id(s): self.statements(user, s[1]) for s in samples}
 
         def app_sql(sample):
-            sql, params = compiled[id(sample)]
-            return self.raw(sql, params)
+            return [self.raw(sql, params) for sql, params in compiled[id(sample)]]
 
         def floor(sample):
             _client, _typed, stored = sample
@@ -215,7 +225,9 @@ class Bench:
         if self.args.explain:
             _client, typed, stored = samples[0]
             print(f"\n--- {label} / {user.username}: app, typed {typed!r}")
-            self.explain(self.selector(user, typed)[:SUGGESTIONS])
+            for sql, params in self.statements(user, typed):
+                print(sql[-900:], params)
+                self.explain_sql(sql, params)
             print(f"--- {label} / {user.username}: raw")
             self.explain_sql(raw_sql, [*raw_condition[1](stored), *scope_params])
 
@@ -279,12 +291,6 @@ class Bench:
         print(f"{label:<34} {user.username:<8} {row['app']['median']:9.2f} {row['app']['p95']:9.2f}"
               f" {row['app_sql']['median']:9.2f} {row['raw']['median']:9.2f} {row['raw']['p95']:9.2f} {ratio:7.1f}x"
               f"  {'ok  ' if row['meets_target'] else 'MISS'} {note}", flush=True)
-
-    def explain(self, queryset):
-        vendor = self.connection.vendor
-        sql, params = queryset.query.sql_with_params()
-        print(sql[-900:] if len(sql) > 900 else sql, params)
-        print(queryset.explain(analyze=True) if vendor == "postgresql" else queryset.explain())
 
     def explain_sql(self, sql, params):
         vendor = self.connection.vendor

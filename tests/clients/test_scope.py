@@ -165,6 +165,32 @@ def test_anonymous_user_and_no_user_see_nothing(agency):
     assert visible(None) == set()
 
 
+def visible_by_sql(user) -> set[int]:
+    from django.db import connection
+
+    from policydesk.core.visibility import scope_sql
+
+    condition, params = scope_sql(user, "curator_id")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {Client._meta.db_table} WHERE 1 = 1{condition}", params)
+        return {row[0] for row in cursor.fetchall()}
+
+
+@pytest.mark.parametrize("role", [None, Role.AGENT, Role.TEAM_LEAD, Role.ADMINISTRATOR])
+def test_hand_written_scope_condition_agrees_with_visible_to_for_every_user(agency, role):
+    users, _clients = agency
+    checked = [AnonymousUser(), None]
+    for user in users.values():
+        if role is not None:
+            user.groups.set([role_group(role)])
+        checked.append(fresh(user))
+    inactive = fresh(users["agent"])
+    inactive.is_active = False
+    checked.append(inactive)
+    for user in checked:
+        assert visible_by_sql(user) == visible(user), user
+
+
 # --- Related records follow their client ----------------------------------------------------------
 
 

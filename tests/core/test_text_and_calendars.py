@@ -1,8 +1,10 @@
 import datetime
 
 import jdatetime
+import phonenumbers
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from policydesk.core import calendars
@@ -34,6 +36,42 @@ def test_any_russian_mobile_survives_formatting_round_trip(n):
     number = f"+7912{n:07d}"
     formatted = f"8 (912) {n:07d}"[:-4] + "-" + f"{n:07d}"[-4:]
     assert normalize_phone(formatted) == number
+
+
+def _parser_readings(typed: str) -> set[str]:
+    """What the full parser makes of the text in each configured region (the old, slow way)."""
+    from django.conf import settings
+
+    found = set()
+    for region in [settings.PHONE_REGION, *settings.PHONE_REGIONS]:
+        try:
+            found.add(normalize_phone(typed, region))
+        except ValueError:
+            pass
+    return found
+
+
+_REGIONS = ["RU", "IR", "AZ", "CN", "KZ", "UZ", "BY", "TR", "AE", "GB", "US", "DE"]
+_FORMATS = [phonenumbers.PhoneNumberFormat.NATIONAL, phonenumbers.PhoneNumberFormat.INTERNATIONAL,
+            phonenumbers.PhoneNumberFormat.E164]
+
+
+@hypothesis_settings(max_examples=400, deadline=None)
+@given(region=st.sampled_from(_REGIONS), fixed=st.booleans(), tail=st.integers(0, 9999), fmt=st.sampled_from(_FORMATS))
+def test_every_valid_number_typed_in_a_common_format_is_among_the_candidates(region, fixed, tail, fmt):
+    kind = phonenumbers.PhoneNumberType.FIXED_LINE if fixed else phonenumbers.PhoneNumberType.MOBILE
+    example = phonenumbers.example_number_for_type(region, kind)
+    national = str(example.national_number)
+    number = phonenumbers.parse(f"+{example.country_code}{national[:-4]}{tail:04d}")
+    assume(phonenumbers.is_valid_number(number))
+    typed = phonenumbers.format_number(number, fmt)
+    assert phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) in phone_candidates(typed)
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789 -()+", min_size=6, max_size=18))
+def test_candidates_include_every_reading_of_the_full_parser(typed):
+    assert _parser_readings(typed) <= set(phone_candidates(typed))
 
 
 def test_fold_ignores_case_accents_and_script_variants():

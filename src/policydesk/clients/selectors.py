@@ -4,12 +4,15 @@ import datetime
 import difflib
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import OuterRef, Q, Subquery
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from policydesk.core.indicators import Indicator
 from policydesk.core.taxid import normalize_tax_id
 from policydesk.core.text import fold, looks_like_phone, name_tokens, phone_candidates, search_words
+from policydesk.core.visibility import scope_sql
 
 from .choices import INVERSE_RELATIONSHIP, ClientKind, GroupKind, RelationshipKind
 from .models import Client, ClientGroup, ClientSearchToken, Email, Phone, Relationship
@@ -68,6 +71,80 @@ def client_search(queryset, query: str):
     if ids is None:
         return queryset.none() if (query or "").strip() else queryset
     return queryset.filter(pk__in=ids)
+
+
+@dataclass(frozen=True)
+class ClientSuggestion:
+    """One line of the search drop-down: what it shows, without a model instance."""
+
+    pk: int
+    display_name: str
+    is_blacklisted: bool
+    phone: str  # the first phone in E.164 ("" when none)
+
+    def get_absolute_url(self) -> str:
+        return reverse("clients:client", args=[self.pk])
+
+
+def _exact_match_sql(query: str) -> tuple[str, list] | None:
+    """SQL selecting the ids of clients whose email starts with, phone is, or tax id is the text;
+    None when the text is none of those (a name)."""
+    phone_table, email_table = Phone._meta.db_table, Email._meta.db_table
+    client_table = Client._meta.db_table
+    compact = normalize_tax_id(query)
+    if "@" in query:
+        prefix = query.lower()
+        return (f"SELECT client_id FROM {email_table} WHERE address >= %s AND address < %s",
+                [prefix, prefix + "\U0010ffff"])
+    if any(ch.isalpha() for ch in query):
+        return None
+    parts, params = [], []
+    if looks_like_phone(query):
+        numbers = phone_candidates(query)
+        if numbers:
+            parts.append(f"SELECT client_id FROM {phone_table} WHERE number IN ({', '.join(['%s'] * len(numbers))})")
+            params += numbers
+    if compact.isdigit() and 8 <= len(compact) <= 20:
+        parts.append(f"SELECT id FROM {client_table} WHERE tax_id = %s")
+        params.append(compact)
+    if not parts:
+        return "SELECT id FROM " + client_table + " WHERE 1 = 0", []
+    return " UNION ".join(parts), params
+
+
+def client_suggestions(user, query: str, *, kind: str | None = None, limit: int = 10) -> list[ClientSuggestion]:
+    """The search drop-down's clients for the typed text, in the user's scope, first ``limit`` by name.
+
+    An email, a phone or a tax id, the lookups typed most and expected at once, is one
+    hand-written statement (the scope from ``scope_sql``, the same decision as ``visible_to``):
+    building and compiling the ORM query and model instances cost ten times the indexed lookup
+    itself (docs/performance.md). Names go through ``client_search``.
+    """
+    query = (query or "").strip()
+    if not query:
+        return []
+    exact = _exact_match_sql(query)
+    if exact is None:
+        queryset = client_search(Client.objects.visible_to(user).filter(archived_at__isnull=True), query)
+        if kind:
+            queryset = queryset.filter(kind=kind)
+        rows = (queryset.order_by("display_name", "pk")
+                .annotate(first_phone=Subquery(Phone.objects.filter(client=OuterRef("pk")).values("number")[:1]))
+                .values_list("pk", "display_name", "is_blacklisted", "first_phone")[:limit])
+        return [ClientSuggestion(pk, name, blacklisted, phone or "") for pk, name, blacklisted, phone in rows]
+    ids_sql, params = exact
+    scope, scope_params = scope_sql(user, "c.curator_id")
+    phone_table = Phone._meta.db_table
+    sql = (
+        f"SELECT c.id, c.display_name, c.is_blacklisted,"
+        f" (SELECT p.number FROM {phone_table} p WHERE p.client_id = c.id ORDER BY p.is_primary DESC, p.id LIMIT 1)"
+        f" FROM {Client._meta.db_table} c WHERE c.id IN ({ids_sql}) AND c.archived_at IS NULL{scope}"
+        + (" AND c.kind = %s" if kind else "")
+        + f" ORDER BY c.display_name, c.id LIMIT {int(limit)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params + scope_params + ([kind] if kind else []))
+        return [ClientSuggestion(pk, name, bool(blacklisted), phone or "") for pk, name, blacklisted, phone in cursor.fetchall()]
 
 
 @dataclass

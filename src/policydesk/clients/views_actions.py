@@ -15,7 +15,7 @@ from policydesk.core.views import redirect_back
 
 from .forms import BulkForm, ContactPersonForm, CuratorForm, MergeForm, RelationshipForm
 from .models import Client, ContactPerson, Relationship
-from .selectors import client_search
+from .selectors import client_search, client_suggestions
 from .services import (
     client_assign_curator,
     client_merge,
@@ -41,12 +41,7 @@ def search_suggest(request):
     query = request.GET.get("q", "").strip()
     results = []
     if len(query) >= 2:
-        queryset = client_search(Client.objects.visible_to(request.user).filter(archived_at__isnull=True), query)
-        kind = request.GET.get("kind")
-        if kind:
-            queryset = queryset.filter(kind=kind)
-        results = list(queryset.select_related("curator").prefetch_related("phones")
-                       .order_by("display_name", "pk")[:SUGGESTIONS])
+        results = client_suggestions(request.user, query, kind=request.GET.get("kind") or None, limit=SUGGESTIONS)
     return render(request, "clients/_suggestions.html", {
         "results": results, "query": query, "pick": request.GET.get("pick", ""),
     })

@@ -1,5 +1,6 @@
 """Text and phone normalisation shared by search, duplicates and import."""
 
+import functools
 import re
 import unicodedata
 
@@ -79,11 +80,29 @@ def normalize_phone(raw: str, region: str | None = None) -> str:
     raise ValueError("invalid")
 
 
-def phone_candidates(raw: str) -> list[str]:
-    """Every E.164 number that the typed text can mean, the agency's own region first.
+@functools.cache
+def _region_readings(regions: tuple[str, ...]) -> tuple[tuple[str, re.Pattern | None, str | None], ...]:
+    """(country code, national-prefix pattern, region needing the full parser) per region."""
+    readings = []
+    for region in regions:
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        if metadata is None:
+            continue
+        pattern = metadata.national_prefix_for_parsing
+        # A prefix rewritten rather than stripped (Argentina, Mexico) is left to the parser.
+        hard = region if metadata.national_prefix_transform_rule else None
+        readings.append((str(metadata.country_code), re.compile(pattern) if pattern else None, hard))
+    return tuple(readings)
 
-    ``8 912 345-67-89`` is Russian, ``09121234567`` Iranian: each is read in each configured region
-    and every valid reading is searched.
+
+def phone_candidates(raw: str) -> list[str]:
+    """Every E.164 number that the typed text can be, the agency's own region first.
+
+    ``8 912 345-67-89`` is Russian, ``09121234567`` Iranian: the digits are read in each configured
+    region, with its national prefix stripped and as typed, without the full parser: these
+    candidates are matched exactly against stored numbers, which were validated when saved, so a
+    reading that is no real number finds nothing. (The parser costs about 40 µs a region, ten times
+    the database lookup.)
     """
     from policydesk.core.calendars import to_latin_digits
 
@@ -92,27 +111,29 @@ def phone_candidates(raw: str) -> list[str]:
     if len(digits) < 6:
         return []
     if text.startswith("+") or text.startswith("00"):
+        if text.startswith("00"):
+            digits = digits[2:]
         try:
-            return [normalize_phone(text)]
+            return list(dict.fromkeys([normalize_phone(text), "+" + digits]))
         except ValueError:
-            return []
-    found: list[str] = []
-    regions = [settings.PHONE_REGION] + [r for r in settings.PHONE_REGIONS if r != settings.PHONE_REGION]
-    for region in regions:
-        try:
-            number = normalize_phone(text, region)
-        except ValueError:
+            return ["+" + digits]
+    found: dict[str, None] = {}
+    regions = (settings.PHONE_REGION,) + tuple(r for r in settings.PHONE_REGIONS if r != settings.PHONE_REGION)
+    for country_code, prefix, hard_region in _region_readings(regions):
+        if hard_region:
+            try:
+                found[normalize_phone(text, hard_region)] = None
+            except ValueError:
+                pass
             continue
-        if number not in found:
-            found.append(number)
+        if prefix is not None:
+            match = prefix.match(digits)
+            if match and match.end():
+                found["+" + country_code + digits[match.end():]] = None
+        found["+" + country_code + digits] = None
     # Digits typed with the country code but without "+" (79123456789).
-    try:
-        number = normalize_phone("+" + digits)
-        if number not in found:
-            found.append(number)
-    except ValueError:
-        pass
-    return found
+    found["+" + digits] = None
+    return list(found)
 
 
 def looks_like_phone(query: str) -> bool:

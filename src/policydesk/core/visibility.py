@@ -21,21 +21,44 @@ class Scope(models.TextChoices):
 SCOPE_RANK = {Scope.OWN: 0, Scope.DEPARTMENT: 1, Scope.ALL: 2}
 
 
-def scope_filter(user, curator_path: str) -> Q | None:
-    """A Q object limiting rows to the user's scope, or None when the user sees everything.
-
-    ``curator_path`` is the lookup to the curator (a user). Anonymous or inactive users see
-    nothing.
-    """
+def scope_curator_ids(user) -> set[int] | None:
+    """The decision itself: None when the user sees every client, else the ids of the curators
+    whose clients they see (empty: nothing). Anonymous or inactive users see nothing."""
     if user is None or not user.is_authenticated or not user.is_active:
-        return Q(pk__in=[])
+        return set()
     scope = user.visibility_scope
     if scope == Scope.ALL:
         return None
     if scope == Scope.DEPARTMENT:
-        curator_ids = user.team_member_ids()
-        return Q(**{f"{curator_path}__in": curator_ids})
-    return Q(**{curator_path: user.pk})
+        return set(user.team_member_ids())
+    return {user.pk}
+
+
+def scope_filter(user, curator_path: str) -> Q | None:
+    """A Q object limiting rows to the user's scope, or None when the user sees everything.
+
+    ``curator_path`` is the lookup to the curator (a user).
+    """
+    curator_ids = scope_curator_ids(user)
+    if curator_ids is None:
+        return None
+    if not curator_ids:
+        return Q(pk__in=[])
+    if len(curator_ids) == 1:
+        return Q(**{curator_path: next(iter(curator_ids))})
+    return Q(**{f"{curator_path}__in": curator_ids})
+
+
+def scope_sql(user, curator_column: str) -> tuple[str, list]:
+    """The same decision as an SQL condition on a curator column (`` AND ...``, or ``""``), for the
+    few hand-written hot paths (the quick search's exact matches, the incoming-call lookup)."""
+    curator_ids = scope_curator_ids(user)
+    if curator_ids is None:
+        return "", []
+    if not curator_ids:
+        return " AND 1 = 0", []
+    ids = sorted(curator_ids)
+    return f" AND {curator_column} IN ({', '.join(['%s'] * len(ids))})", ids
 
 
 class VisibleQuerySet(models.QuerySet):
