@@ -8,9 +8,10 @@ from policydesk.accounts.roles import grant
 from policydesk.core.indicators import register_indicators
 from policydesk.core.navigation import register_menu_item
 from policydesk.core.tabs import CardTab, register_card_tab
+from policydesk.core.timeline import TimelineSource, register_timeline_source
 from policydesk.insurance.signals import policy_issued
 
-from .selectors import client_money_indicators
+from .selectors import client_money_indicators, payment_timeline
 from .services import policy_issued_installment
 from .views import POLICY_TAB, client_payments_context, policy_money_context
 
@@ -39,6 +40,9 @@ register_card_tab("clients.client", CardTab(
     slug="payments", label=_("Payments"), template="billing/tabs/client_payments.html", weight=400,
     permission="billing.view_payment", context=client_payments_context,
 ))
+
+register_timeline_source(TimelineSource("payments", _("Payments"), payment_timeline,
+                                        permission="billing.view_payment", by_payment=True, weight=40))
 
 register_indicators("clients.client", client_money_indicators, permission="billing.view_installment", weight=20)
 

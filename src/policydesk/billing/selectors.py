@@ -227,3 +227,27 @@ def client_money_indicators(request, client) -> list[Indicator]:
                   tone="danger" if money.bounced_checks else "",
                   url=f"{reverse('billing:instrument_list')}?client={client.pk}&status=bounced", weight=70),
     ]
+
+
+def payment_timeline(user, client, *, policy_id=None, payment_id=None, before=None, limit=50):
+    """The client's payments on the timeline, on the day they were received."""
+    from policydesk.core.formatting import format_money
+    from policydesk.core.timeline import TimelineEvent, day_start
+    from policydesk.core.timeline_dates import date_before_filter
+
+    rows = Payment.objects.filter(client=client)
+    if policy_id is not None:
+        rows = rows.filter(policy_id=policy_id)
+    if payment_id is not None:
+        rows = rows.filter(pk=payment_id)
+    rows = (rows.filter(**date_before_filter("received_on", before)).order_by("-received_on", "-pk")
+            .select_related("policy")[:limit])
+    return [
+        TimelineEvent(
+            when=day_start(payment.received_on), source="payments", pk=payment.pk, icon="cash-coin",
+            title=_("Payment %(amount)s") % {"amount": format_money(payment.amount, payment.currency)},
+            detail=f"{payment.get_method_display()} · {payment.policy}", url=payment.get_absolute_url(),
+            badge=str(_("reversed")) if payment.is_reversed else "", badge_colour="danger", has_time=False,
+        )
+        for payment in rows
+    ]

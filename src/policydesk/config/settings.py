@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "policydesk.blanks",
     "policydesk.documents",
     "policydesk.reports",
+    "policydesk.diary",
     "policydesk.demo",
 ]
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("blanks/", include("policydesk.blanks.urls")),
     path("documents/", include("policydesk.documents.urls")),
     path("reports/", include("policydesk.reports.urls")),
+    path("diary/", include("policydesk.diary.urls")),
     path("api/", include("policydesk.config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -62,12 +62,23 @@ def scope_sql(user, curator_column: str) -> tuple[str, list]:
 
 
 class VisibleQuerySet(models.QuerySet):
+    def visibility_condition(self, user) -> Q | None:
+        """Rows whose client's curator is in the user's scope, or, for models that name them in
+        ``visibility_owner_paths``, rows that a user in the scope owns (a task's assignee or
+        creator): a task delegated to me is mine even when its client is someone else's.
+        None: the user sees every row."""
+        paths = [self.model.visibility_path, *getattr(self.model, "visibility_owner_paths", ())]
+        conditions = [scope_filter(user, path) for path in paths]
+        if any(condition is None for condition in conditions):
+            return None
+        combined = conditions[0]
+        for condition in conditions[1:]:
+            combined |= condition
+        return combined
+
     def visible_to(self, user):
-        path = self.model.visibility_path
-        condition = scope_filter(user, path)
-        if condition is None:
-            return self
-        return self.filter(condition)
+        condition = self.visibility_condition(user)
+        return self if condition is None else self.filter(condition)
 
 
 class VisibleManager(models.Manager.from_queryset(VisibleQuerySet)):

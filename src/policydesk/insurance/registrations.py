@@ -1,7 +1,12 @@
 """What the insurance app plugs into the shared registries: role permissions, card tabs, menu."""
 
+from django.utils.translation import gettext_lazy as _
+
 from policydesk.accounts.choices import Role
 from policydesk.accounts.roles import grant, model_permissions
+from policydesk.core.timeline import TimelineSource, register_timeline_source
+
+from .selectors import policy_timeline
 
 EVERY_ROLE = list(Role)
 SELLERS = [Role.AGENT, Role.TEAM_LEAD]
@@ -16,3 +21,6 @@ grant([Role.TEAM_LEAD, Role.ACCOUNTANT], "insurance.cancel_policy")
 grant([Role.AUDITOR, Role.TEAM_LEAD], "insurance.view_historicalpolicy", "insurance.view_historicalinsuredobject")
 
 from . import registrations_catalogue, registrations_policies  # noqa: E402,F401
+
+register_timeline_source(TimelineSource("policies", _("Policies"), policy_timeline,
+                                        permission="insurance.view_policy", weight=30))

@@ -114,3 +114,32 @@ def _years(since: datetime.date | None, today: datetime.date) -> int:
         return 0
     return today.year - since.year - ((today.month, today.day) < (since.month, since.day))
 
+
+
+def policy_timeline(user, client, *, policy_id=None, payment_id=None, before=None, limit=50):
+    """The client's policies on the timeline, at their issue date (or start, for a draft)."""
+    from django.db.models import F
+    from django.db.models.functions import Coalesce
+    from django.urls import reverse
+
+    from policydesk.core.timeline import TimelineEvent, day_start
+    from policydesk.core.timeline_dates import date_before_filter
+
+    from .choices import PolicyState
+    from .models import Policy
+
+    rows = Policy.objects.filter(client=client).annotate(on=Coalesce(F("issue_date"), F("start_date")))
+    if policy_id is not None:
+        rows = rows.filter(pk=policy_id)
+    rows = (rows.filter(**date_before_filter("on", before)).order_by("-on", "-pk")
+            .select_related("insurer", "line")[:limit])
+    colours = {PolicyState.CANCELLED: "danger", PolicyState.DRAFT: "secondary"}
+    return [
+        TimelineEvent(
+            when=day_start(policy.on), source="policies", pk=policy.pk, icon="file-earmark-text",
+            title=_("Policy %(number)s") % {"number": policy}, detail=f"{policy.insurer} · {policy.line}",
+            url=reverse("insurance:policy", args=[policy.pk]), badge=policy.get_state_display(),
+            badge_colour=colours.get(policy.state, "primary"), has_time=False,
+        )
+        for policy in rows
+    ]

@@ -1,0 +1,5 @@
+"""The telephone system's call events."""
+
+
+def register(router):
+    pass

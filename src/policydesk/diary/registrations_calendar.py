@@ -1,0 +1,1 @@
+"""Registrations of the diary's calendar (see registrations.py)."""

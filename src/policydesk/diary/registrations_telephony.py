@@ -1,0 +1,1 @@
+"""Registrations of the diary's telephony (see registrations.py)."""
