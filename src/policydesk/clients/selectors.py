@@ -86,30 +86,23 @@ class ClientSuggestion:
         return reverse("clients:client", args=[self.pk])
 
 
-def _exact_match_sql(query: str) -> tuple[str, list] | None:
-    """SQL selecting the ids of clients whose email starts with, phone is, or tax id is the text;
-    None when the text is none of those (a name)."""
-    phone_table, email_table = Phone._meta.db_table, Email._meta.db_table
-    client_table = Client._meta.db_table
-    compact = normalize_tax_id(query)
+def _exact_matches(query: str) -> list[tuple[str, list]] | None:
+    """What an email (or its beginning), a phone or a tax id matches, as (kind, parameters); None
+    when the text is none of those (a name), [] when it can match nothing."""
     if "@" in query:
         prefix = query.lower()
-        return (f"SELECT client_id FROM {email_table} WHERE address >= %s AND address < %s",
-                [prefix, prefix + "\U0010ffff"])
+        return [("email", [prefix, prefix + "\U0010ffff"])]
     if any(ch.isalpha() for ch in query):
         return None
-    parts, params = [], []
+    parts = []
     if looks_like_phone(query):
         numbers = phone_candidates(query)
         if numbers:
-            parts.append(f"SELECT client_id FROM {phone_table} WHERE number IN ({', '.join(['%s'] * len(numbers))})")
-            params += numbers
+            parts.append(("phone", numbers))
+    compact = normalize_tax_id(query)
     if compact.isdigit() and 8 <= len(compact) <= 20:
-        parts.append(f"SELECT id FROM {client_table} WHERE tax_id = %s")
-        params.append(compact)
-    if not parts:
-        return "SELECT id FROM " + client_table + " WHERE 1 = 0", []
-    return " UNION ".join(parts), params
+        parts.append(("tax_id", [compact]))
+    return parts
 
 
 def client_suggestions(user, query: str, *, kind: str | None = None, limit: int = 10) -> list[ClientSuggestion]:
@@ -118,12 +111,13 @@ def client_suggestions(user, query: str, *, kind: str | None = None, limit: int 
     An email, a phone or a tax id, the lookups typed most and expected at once, is one
     hand-written statement (the scope from ``scope_sql``, the same decision as ``visible_to``):
     building and compiling the ORM query and model instances cost ten times the indexed lookup
-    itself (docs/performance.md). Names go through ``client_search``.
+    itself (docs/performance.md). A phone match shows the number that matched. Names go through
+    ``client_search``.
     """
     query = (query or "").strip()
     if not query:
         return []
-    exact = _exact_match_sql(query)
+    exact = _exact_matches(query)
     if exact is None:
         queryset = client_search(Client.objects.visible_to(user).filter(archived_at__isnull=True), query)
         if kind:
@@ -132,19 +126,40 @@ def client_suggestions(user, query: str, *, kind: str | None = None, limit: int 
                 .annotate(first_phone=Subquery(Phone.objects.filter(client=OuterRef("pk")).values("number")[:1]))
                 .values_list("pk", "display_name", "is_blacklisted", "first_phone")[:limit])
         return [ClientSuggestion(pk, name, blacklisted, phone or "") for pk, name, blacklisted, phone in rows]
-    ids_sql, params = exact
+    if not exact:
+        return []
+    client_table, phone_table, email_table = Client._meta.db_table, Phone._meta.db_table, Email._meta.db_table
     scope, scope_params = scope_sql(user, "c.curator_id")
-    phone_table = Phone._meta.db_table
-    sql = (
-        f"SELECT c.id, c.display_name, c.is_blacklisted,"
-        f" (SELECT p.number FROM {phone_table} p WHERE p.client_id = c.id ORDER BY p.is_primary DESC, p.id LIMIT 1)"
-        f" FROM {Client._meta.db_table} c WHERE c.id IN ({ids_sql}) AND c.archived_at IS NULL{scope}"
-        + (" AND c.kind = %s" if kind else "")
-        + f" ORDER BY c.display_name, c.id LIMIT {int(limit)}"
-    )
+    where = " AND c.archived_at IS NULL" + scope + (" AND c.kind = %s" if kind else "")
+    where_params = scope_params + ([kind] if kind else [])
+    first_phone = (f"(SELECT p.number FROM {phone_table} p WHERE p.client_id = c.id"
+                   " ORDER BY p.is_primary DESC, p.id LIMIT 1)")
+    selects, params = [], []
+    for match, values in exact:
+        if match == "phone":
+            selects.append(f"SELECT c.id, c.display_name, c.is_blacklisted, m.number FROM {phone_table} m"
+                           f" CROSS JOIN {client_table} c"
+                           f" WHERE m.number IN ({', '.join(['%s'] * len(values))}) AND c.id = m.client_id{where}")
+        elif match == "email":
+            selects.append(f"SELECT c.id, c.display_name, c.is_blacklisted, {first_phone} FROM {email_table} m"
+                           f" CROSS JOIN {client_table} c"
+                           f" WHERE m.address >= %s AND m.address < %s AND c.id = m.client_id{where}")
+        else:
+            selects.append(f"SELECT c.id, c.display_name, c.is_blacklisted, {first_phone} FROM {client_table} c"
+                           f" WHERE c.tax_id = %s{where}")
+        params += values + where_params
+    # CROSS JOIN: SQLite then starts from the matched phone or email (its index), never from the
+    # curator's clients; PostgreSQL reads it as a plain join. A client found twice (by two
+    # addresses, or by phone and tax id) is shown once.
+    sql = " UNION ALL ".join(selects) + f" ORDER BY 2, 1 LIMIT {int(limit) * 3}"
     with connection.cursor() as cursor:
-        cursor.execute(sql, params + scope_params + ([kind] if kind else []))
-        return [ClientSuggestion(pk, name, bool(blacklisted), phone or "") for pk, name, blacklisted, phone in cursor.fetchall()]
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    found: dict[int, ClientSuggestion] = {}
+    for pk, name, blacklisted, phone in rows:
+        if pk not in found:
+            found[pk] = ClientSuggestion(pk, name, bool(blacklisted), phone or "")
+    return list(found.values())[:limit]
 
 
 @dataclass

@@ -81,9 +81,11 @@ def normalize_phone(raw: str, region: str | None = None) -> str:
 
 
 @functools.cache
-def _region_readings(regions: tuple[str, ...]) -> tuple[tuple[str, re.Pattern | None, str | None], ...]:
-    """(country code, national-prefix pattern, region needing the full parser) per region."""
-    readings = []
+def _region_table(regions: tuple[str, ...]):
+    """Per region: (country code, national-prefix pattern, region needing the full parser,
+    possible lengths of a national number); and the patterns of every region's prefix for dialling
+    abroad (00, 011 from North America, 810 from Russia)."""
+    readings, international = [], set()
     for region in regions:
         metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
         if metadata is None:
@@ -91,8 +93,11 @@ def _region_readings(regions: tuple[str, ...]) -> tuple[tuple[str, re.Pattern | 
         pattern = metadata.national_prefix_for_parsing
         # A prefix rewritten rather than stripped (Argentina, Mexico) is left to the parser.
         hard = region if metadata.national_prefix_transform_rule else None
-        readings.append((str(metadata.country_code), re.compile(pattern) if pattern else None, hard))
-    return tuple(readings)
+        lengths = frozenset(metadata.general_desc.possible_length or ()) if metadata.general_desc else frozenset()
+        readings.append((str(metadata.country_code), re.compile(pattern) if pattern else None, hard, lengths))
+        if metadata.international_prefix:
+            international.add(metadata.international_prefix)
+    return tuple(readings), tuple(re.compile(p) for p in sorted(international))
 
 
 def phone_candidates(raw: str) -> list[str]:
@@ -119,20 +124,34 @@ def phone_candidates(raw: str) -> list[str]:
             return ["+" + digits]
     found: dict[str, None] = {}
     regions = (settings.PHONE_REGION,) + tuple(r for r in settings.PHONE_REGIONS if r != settings.PHONE_REGION)
-    for country_code, prefix, hard_region in _region_readings(regions):
+    readings, international_prefixes = _region_table(regions)
+    for country_code, prefix, hard_region, lengths in readings:
         if hard_region:
             try:
                 found[normalize_phone(text, hard_region)] = None
             except ValueError:
                 pass
             continue
+        # As typed; without the national prefix; and after the country code typed without "+"
+        # (with or without a national prefix after it, as the parser reads "7 8 912...").
+        national = [digits]
+        if digits.startswith(country_code):
+            national.append(digits[len(country_code):])
         if prefix is not None:
-            match = prefix.match(digits)
-            if match and match.end():
-                found["+" + country_code + digits[match.end():]] = None
-        found["+" + country_code + digits] = None
-    # Digits typed with the country code but without "+" (79123456789).
-    found["+" + digits] = None
+            for number in list(national):
+                match = prefix.match(number)
+                if match and match.end():
+                    national.append(number[match.end():])
+        for number in national:
+            if not lengths or len(number) in lengths:
+                found["+" + country_code + number] = None
+    # Digits typed with the country code but without "+" (79123456789), or after the prefix that
+    # dials abroad (011 20 ..., 8 10 49 ...).
+    international = [digits] + [digits[m.end():] for p in international_prefixes
+                                if (m := p.match(digits)) and m.end()]
+    for number in international:
+        if 6 <= len(number) <= 15:
+            found["+" + number] = None
     return list(found)
 
 
