@@ -338,3 +338,13 @@ def test_policy_scale_gives_each_policyholder_more_policies():
     generate_demo(1000, seed=11, policy_scale=2.0)  # the next 1,000 clients, each with twice the risks
     doubled = Policy.objects.count() - plain
     assert 1.5 < doubled / plain < 2.5, (plain, doubled)
+
+
+def test_stored_report_fields_follow_the_rule(today):
+    from django.db.models import Exists, OuterRef
+
+    renewed = Policy.objects.filter(renews=OuterRef("pk"), state="issued")
+    rows = Policy.objects.annotate(has=Exists(renewed)).values_list(
+        "agent_id", "manager_id", "client__curator_id", "is_renewed", "has")
+    assert all(agent == (manager or curator) and stored == has for agent, manager, curator, stored, has in rows)
+    assert any(stored for *_rest, stored, _has in rows)

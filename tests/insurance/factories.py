@@ -117,3 +117,11 @@ class PolicyFactory(DjangoModelFactory):
     def insured_persons(self, create, extracted, **kwargs):
         if create and extracted:
             self.insured_persons.set(extracted)
+
+    @factory.post_generation
+    def report_fields(self, create, extracted, **kwargs):
+        # Saved without the services: keep the stored report fields as they would.
+        if create:
+            from policydesk.insurance.services import refresh_report_fields
+
+            refresh_report_fields([self.pk, self.renews_id])

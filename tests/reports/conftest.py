@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from policydesk.insurance.models import Insurer, LineOfBusiness, Policy
+from policydesk.insurance.services import refresh_report_fields
 
 _numbers = itertools.count(1000)
 
@@ -43,8 +44,12 @@ def create_policy(client, insurer, line, *, end_date: datetime.date, start_date:
     fields.setdefault("series", "XXX")
     fields.setdefault("issue_date", start_date)
     fields.setdefault("premium", Decimal("1000.00"))
-    return Policy.objects.create(client=client, insurer=insurer, line=line, state=state, start_date=start_date,
-                                 end_date=end_date, **fields)
+    policy = Policy.objects.create(client=client, insurer=insurer, line=line, state=state, start_date=start_date,
+                                   end_date=end_date, **fields)
+    # Saved without the services: keep the stored report fields as they would.
+    refresh_report_fields([policy.pk, policy.renews_id])
+    policy.refresh_from_db()
+    return policy
 
 
 def renew(policy: Policy, *, state: str = "issued", **fields) -> Policy:

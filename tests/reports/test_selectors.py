@@ -8,6 +8,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from policydesk.insurance.services import refresh_report_fields
 from policydesk.reports.selectors import default_window, renewal_report
 
 from ..factories import ClientFactory, PhoneFactory, UserFactory
@@ -40,6 +41,7 @@ def test_expiring_policy_moves_to_not_renewed_after_its_end_then_to_renewed(agen
         assert membership(agent, policy) == ["not_renewed"]  # a draft renewal is not a renewal yet
         renewal.state = "issued"
         renewal.save()
+        refresh_report_fields([renewal.pk, policy.pk])  # what policy_issue does after saving
         assert membership(agent, policy) == ["renewed"]
         row = renewal_report(user=agent, kind="renewed", **WINDOW)[0].rows[0]
         assert row.renewal_pk == renewal.pk and str(renewal.number) in row.remark

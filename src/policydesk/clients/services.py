@@ -28,6 +28,7 @@ from .models import (
     Tag,
 )
 from .selectors import find_duplicates
+from .signals import clients_reassigned
 from .validation import clean_custom_fields, required_fields
 
 CLIENT_FIELDS = [
@@ -263,6 +264,7 @@ def _assign(client: Client, curator, actor) -> bool:
     client.save(update_fields=["curator", "updated_at"])
     if curator is not None:
         CuratorAssignment.objects.create(client=client, curator=curator, assigned_by=actor)
+    clients_reassigned.send(sender=Client, client_ids=[client.pk])
     return True
 
 
@@ -432,6 +434,7 @@ def client_merge(*, actor, survivor: Client, merged: Client) -> ClientMerge:
         if dropped:
             summary["dropped_duplicates"][label] = dropped
     CuratorAssignment.objects.filter(client=merged).update(client=survivor)
+    clients_reassigned.send(sender=Client, client_ids=[survivor.pk])
     survivor.tags.add(*merged.tags.all())
     for group in merged.client_groups.all():
         group.members.add(survivor)

@@ -504,6 +504,10 @@ def generate_clients(count: int, *, seed: int = 2026, progress: bool = False, po
             bar.close()
     reset_sequences(touched)
     if book is not None:
+        # The rows were written with is_renewed false: a renewal is generated after the policy it renews.
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE insurance_policy SET is_renewed = TRUE WHERE is_renewed = FALSE AND id IN"
+                           " (SELECT renews_id FROM insurance_policy WHERE state = 'issued' AND renews_id IS NOT NULL)")
         record_back_office(book.catalogue, seed=seed, today=book.today)
     if count >= ANALYZE_FROM:
         analyze(touched)

@@ -98,7 +98,7 @@ POLICY_COLUMNS = (
     "issue_date", "start_date", "end_date", "beneficiary_id", "currency", "sum_insured", "premium", "commission_rate",
     "commission_amount", "sales_channel", "manager_id", "partner", "delivery_method", "delivery_at",
     "delivery_address", "rating_factors", "renews_id", "is_incomplete", "missing_fields", "cancelled_on",
-    "cancel_reason", "cancel_note", "notes", "created_by_id",
+    "cancel_reason", "cancel_note", "notes", "created_by_id", "agent_id", "is_renewed",
 )
 POLICY_OBJECT_COLUMNS = ("policy_id", "insuredobject_id")
 POLICY_PERSON_COLUMNS = ("policy_id", "client_id")
@@ -598,7 +598,7 @@ class _Batch:
             c.curator, p.partner, p.delivery, book.moment(*p.delivery_at) if p.delivery_at else None,
             p.delivery_address, json.dumps(p.factors) if p.factors else "{}",
             p.renews.pk if p.renews is not None else None, bool(missing), json.dumps(missing) if missing else "[]",
-            day(p.cancelled_on), p.cancel_reason, p.cancel_note, "", c.curator,
+            day(p.cancelled_on), p.cancel_reason, p.cancel_note, "", c.curator, c.curator, False,
         ))
         self.out["policy_object"].extend((p.pk, obj.pk) for obj in p.objects)
         self.out["policy_person"].extend((p.pk, person) for person in p.persons)

@@ -285,7 +285,14 @@ class Policy(TimestampedModel):
     notes = models.TextField(_("notes"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+", editable=False)
-    history = ChangeHistory(m2m_fields=[objects_insured, insured_persons])
+    # Kept by the services for the renewal reports (services.refresh_report_fields): the agent the
+    # reports group by (the manager, else the client's curator) and whether an issued renewal
+    # exists. Stored, with a covering index, the whole agency's 30-day report reads one index range
+    # instead of joining a million clients and probing every policy for a renewal.
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("agent"), null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+", editable=False)
+    is_renewed = models.BooleanField(_("renewed"), default=False, editable=False)
+    history = ChangeHistory(m2m_fields=[objects_insured, insured_persons], excluded_fields=["agent", "is_renewed"])
 
     objects = PolicyQuerySet.as_manager()
 
@@ -296,7 +303,10 @@ class Policy(TimestampedModel):
         permissions = [("export_policy", _("Can export policies")), ("cancel_policy", _("Can cancel policies"))]
         indexes = [
             models.Index(fields=["client", "end_date"], name="policy_client_end_idx"),
-            models.Index(fields=["state", "end_date"], name="policy_state_end_idx"),
+            models.Index(fields=["state", "end_date", "is_renewed", "agent", "line", "currency", "premium"],
+                         name="policy_report_end_idx"),
+            models.Index(fields=["state", "cancelled_on", "agent", "line", "currency", "premium"],
+                         name="policy_report_cancel_idx"),
             models.Index(fields=["manager", "end_date"], name="policy_manager_end_idx"),
         ]
         constraints = [

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from policydesk.accounts.choices import Role
 from policydesk.accounts.roles import grant, model_permissions
+from policydesk.clients.signals import clients_reassigned
 from policydesk.core.timeline import TimelineSource, register_timeline_source
 
 from .selectors import policy_timeline
@@ -24,3 +25,13 @@ from . import registrations_catalogue, registrations_policies  # noqa: E402,F401
 
 register_timeline_source(TimelineSource("policies", _("Policies"), policy_timeline,
                                         permission="insurance.view_policy", weight=30))
+
+
+def _refresh_agents(sender, *, client_ids, **kwargs):
+    from .models import Policy
+    from .services import refresh_report_fields
+
+    refresh_report_fields(Policy.objects.filter(client_id__in=client_ids))
+
+
+clients_reassigned.connect(_refresh_agents, dispatch_uid="insurance.refresh_agents")

@@ -71,6 +71,22 @@ def missing_policy_fields(policy: Policy, *, has_objects: bool, has_persons: boo
     return [name for name in required if name in REQUIRABLE_POLICY_FIELDS and not present.get(name, True)]
 
 
+def refresh_report_fields(policies) -> None:
+    """Recompute the stored report fields of ``policies`` (ids, or a queryset of Policy): the agent
+    (the manager, else the client's curator) and whether an issued renewal exists. Every service
+    that changes a manager, a curator, a policy's client, state or renewal calls it."""
+    from django.db.models import Exists, F, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    from policydesk.clients.models import Client
+
+    ids = policies.values("pk") if hasattr(policies, "values") else [p for p in policies if p]
+    curator = Client.objects.filter(pk=OuterRef("client_id")).values("curator_id")[:1]
+    renewed = Policy.objects.filter(renews=OuterRef("pk"), state=PolicyState.ISSUED)
+    Policy.objects.filter(pk__in=ids).update(agent_id=Coalesce(F("manager_id"), Subquery(curator)),
+                                             is_renewed=Exists(renewed))
+
+
 def refresh_completeness(policy: Policy) -> Policy:
     """Set ``is_incomplete`` and ``missing_fields`` from the product's mandatory fields.
 
@@ -327,6 +343,7 @@ def policy_create(*, actor, data: dict, objects=(), insured_persons=(), issue: b
         _default_issue_date(policy)
     policy.created_by = actor if getattr(actor, "pk", None) else None
     _save(policy)
+    refresh_report_fields([policy.pk, policy.renews_id])
     if objects:
         policy.objects_insured.set(objects)
     if persons:
@@ -362,6 +379,7 @@ def policy_update(*, actor, policy: Policy, data: dict, objects=None, insured_pe
     _raise(errors)
     policy.commission_amount = commission_amount(policy.premium, policy.commission_rate)
     _save(policy)
+    refresh_report_fields([policy.pk])
     if objects is not None:
         policy.objects_insured.set(objects)
     if persons is not None:
@@ -387,6 +405,7 @@ def policy_issue(*, actor, policy: Policy) -> Policy:
     _default_issue_date(policy)
     policy._change_reason = _("issued")
     _save(policy)
+    refresh_report_fields([policy.pk, policy.renews_id])
     policy_issued.send(sender=Policy, policy=policy, actor=actor)
     return refresh_completeness(policy)
 
@@ -414,6 +433,7 @@ def policy_cancel(*, actor, policy: Policy, on: datetime.date, reason: str, note
     policy.cancel_note = (note or "").strip()
     policy._change_reason = _("cancelled: %(reason)s") % {"reason": CancelReason(reason).label}
     _save(policy)
+    refresh_report_fields([policy.pk, policy.renews_id])
     return policy
 
 

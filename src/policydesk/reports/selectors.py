@@ -22,7 +22,6 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -162,25 +161,29 @@ def _pk(value):
 def agent_condition(agent) -> Q:
     """The policies whose agent is ``agent`` (a user or id; None: neither a manager nor a curator)."""
     if agent is None:
-        return Q(manager__isnull=True, client__curator__isnull=True)
-    return Q(manager=_pk(agent)) | Q(manager__isnull=True, client__curator=_pk(agent))
+        return Q(agent__isnull=True)
+    return Q(agent=_pk(agent))
 
 
 def renewal_queryset(*, user, kind: str, date_from: datetime.date, date_to: datetime.date, line=None, insurer=None,
                      agent=None, today: datetime.date | None = None):
-    """The policies of one report, in the user's scope, unordered, as a queryset of Policy."""
+    """The policies of one report, in the user's scope, unordered, as a queryset of Policy.
+
+    It reads the policy's stored report fields (``agent``, ``is_renewed``, kept by the insurance
+    services) so that the whole agency's report is one range of the covering index
+    ``policy_report_end_idx`` (docs/performance.md)."""
     today = today or timezone.localdate()
-    policies = Policy.objects.visible_to(user).with_status(today)
+    policies = Policy.objects.visible_to(user)
     if kind == RenewalReportKind.CANCELLED:
         policies = policies.filter(state=PolicyState.CANCELLED, cancelled_on__range=(date_from, date_to))
     else:
         policies = policies.filter(state=PolicyState.ISSUED, end_date__range=(date_from, date_to))
         if kind == RenewalReportKind.EXPIRING:
-            policies = policies.filter(has_renewal=False, end_date__gte=today)
+            policies = policies.filter(is_renewed=False, end_date__gte=today)
         elif kind == RenewalReportKind.NOT_RENEWED:
-            policies = policies.filter(has_renewal=False, end_date__lt=today)
+            policies = policies.filter(is_renewed=False, end_date__lt=today)
         elif kind == RenewalReportKind.RENEWED:
-            policies = policies.filter(has_renewal=True)
+            policies = policies.filter(is_renewed=True)
         else:
             raise ValueError(f"unknown renewal report {kind!r}")
     if line is not None:
@@ -189,7 +192,7 @@ def renewal_queryset(*, user, kind: str, date_from: datetime.date, date_to: date
         policies = policies.filter(insurer=_pk(insurer))
     if agent is not None:
         policies = policies.filter(agent_condition(agent))
-    return policies.annotate(agent_key=Coalesce(F("manager_id"), F("client__curator_id")))
+    return policies.annotate(agent_key=F("agent_id"))
 
 
 def _group_order(group: RenewalGroup):
