@@ -12,7 +12,13 @@ from django.db.models import Exists, OuterRef
 
 from policydesk.clients.services import client_assign_curator, client_merge, clients_assign_curator
 from policydesk.insurance.models import Policy
-from policydesk.insurance.services import policy_cancel, policy_create, policy_issue, policy_renew, policy_update
+from policydesk.insurance.services import (
+    policy_cancel,
+    policy_create,
+    policy_issue,
+    policy_renew,
+    policy_update,
+)
 
 from ..factories import ClientFactory
 from .factories import ProductFactory
@@ -100,7 +106,7 @@ def test_the_migration_fills_the_fields_by_the_same_rule(agent, team_lead, my_cl
     expected = computed()
     assert all_stored() == expected
     Policy.objects.update(agent=None, is_renewed=False)
-    migration = import_module("policydesk.insurance.migrations.0003_report_fields")
+    migration = import_module("policydesk.insurance.migrations.0004_report_backfill")
     with connection.cursor() as cursor:
         for sql in migration.BACKFILL:
             cursor.execute(sql)

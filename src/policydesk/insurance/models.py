@@ -290,7 +290,8 @@ class Policy(TimestampedModel):
     # exists. Stored, with a covering index, the whole agency's 30-day report reads one index range
     # instead of joining a million clients and probing every policy for a renewal.
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("agent"), null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+", editable=False)
+                              on_delete=models.SET_NULL, related_name="+", editable=False,
+                              db_index=False)  # read through policy_report_*_idx
     is_renewed = models.BooleanField(_("renewed"), default=False, editable=False)
     history = ChangeHistory(m2m_fields=[objects_insured, insured_persons], excluded_fields=["agent", "is_renewed"])
 

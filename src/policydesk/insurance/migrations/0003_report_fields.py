@@ -5,15 +5,6 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-# The same rule as services.refresh_report_fields, in SQL that SQLite and PostgreSQL both run.
-BACKFILL = [
-    "UPDATE insurance_policy SET agent_id = COALESCE(manager_id,"
-    " (SELECT c.curator_id FROM clients_client c WHERE c.id = insurance_policy.client_id))",
-    "UPDATE insurance_policy SET is_renewed = TRUE WHERE id IN"
-    " (SELECT r.renews_id FROM insurance_policy r WHERE r.state = 'issued' AND r.renews_id IS NOT NULL)",
-]
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -26,13 +17,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='policy',
             name='agent',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='agent'),
+            field=models.ForeignKey(blank=True, db_index=False, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='agent'),
         ),
         migrations.AddField(
             model_name='policy',
             name='is_renewed',
             field=models.BooleanField(default=False, editable=False, verbose_name='renewed'),
         ),
-        # Before the indexes: filling three million rows is quicker without them.
-        migrations.RunSQL(BACKFILL, migrations.RunSQL.noop),
     ]

@@ -2,11 +2,10 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    """The covering indexes of the renewal reports, in a migration of their own: PostgreSQL creates
-    an index only once the backfill's deferred foreign-key checks have run (at 0003's commit)."""
+    """The covering indexes of the renewal reports (after the backfill, 0004)."""
 
     dependencies = [
-        ("insurance", "0003_report_fields"),
+        ("insurance", "0004_report_backfill"),
     ]
 
     operations = [
