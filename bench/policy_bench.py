@@ -115,7 +115,8 @@ class Bench:
         """The WHERE clause of a report (policy p, client c) and its parameters."""
         scope = "" if user.visibility_scope == "all" else " AND c.curator_id = %s"
         scope_params = [] if user.visibility_scope == "all" else [user.pk]
-        renewed = "EXISTS (SELECT 1 FROM insurance_policy r WHERE r.renews_id = p.id AND r.state = 'issued')"
+        # The policy's stored report fields (agent, is_renewed): the same schema the app reads.
+        renewed = "p.is_renewed"
         if kind == "cancelled":
             where, params = "p.state = 'cancelled' AND p.cancelled_on BETWEEN %s AND %s", [*window]
         elif kind == "expiring":
@@ -135,7 +136,7 @@ class Bench:
         where, params = self.report_where(user, kind, window, today)
         tail = ""
         if group is not None:
-            where += " AND COALESCE(p.manager_id, c.curator_id) = %s AND p.line_id = %s"
+            where += " AND p.agent_id = %s AND p.line_id = %s"
             params += [group[0], group[1]]
             tail = f" LIMIT {group[2]}"
         rows = self.raw(
@@ -158,8 +159,8 @@ class Bench:
     def summary_raw(self, user, kind, window, today):
         where, params = self.report_where(user, kind, window, today)
         groups = self.raw(
-            "SELECT COALESCE(p.manager_id, c.curator_id), p.line_id, p.currency, COUNT(*), SUM(p.premium)"
-            " FROM insurance_policy p JOIN clients_client c ON c.id = p.client_id"
+            "SELECT p.agent_id, p.line_id, p.currency, COUNT(*), SUM(p.premium)"
+            f" FROM insurance_policy p{' JOIN clients_client c ON c.id = p.client_id' if ' c.' in where else ''}"
             f" WHERE {where} GROUP BY 1, 2, 3", params)
         agents = sorted({g[0] for g in groups if g[0] is not None}) or [0]
         self.raw(f"SELECT * FROM accounts_user WHERE id IN ({', '.join(['%s'] * len(agents))})", agents)
