@@ -205,7 +205,7 @@ def renewal_summary(*, user, kind: str, date_from: datetime.date, date_to: datet
     policies = renewal_queryset(user=user, kind=kind, date_from=date_from, date_to=date_to, line=line,
                                 insurer=insurer, agent=agent, today=today)
     figures = list(policies.order_by().values("agent_key", "line_id", "currency")
-                   .annotate(policies=Count("pk"), amount=Sum("premium")))
+                   .annotate(policies=Count("*"), amount=Sum("premium")))
     agents = get_user_model().objects.in_bulk({f["agent_key"] for f in figures if f["agent_key"] is not None})
     lines = LineOfBusiness.objects.in_bulk({f["line_id"] for f in figures})
     groups: dict[tuple, RenewalGroup] = {}
