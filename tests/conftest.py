@@ -24,6 +24,15 @@ def _transactional(item) -> bool:
     return bool({"live_server", "transactional_db"} & set(getattr(item, "fixturenames", ())))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _media_in_a_temporary_directory(tmp_path_factory):
+    """Uploaded files (attachments) go to a directory of the test run, never into the data directory."""
+    from django.test.utils import override_settings
+
+    with override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media"))):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _english_by_default():
     """Each test starts in the default language, whatever a test before it activated."""
@@ -37,8 +46,9 @@ def _english_by_default():
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     """After a transactional test (browser tests, concurrency tests) Django flushes every table,
-    which also empties what migrations seed: the roles and the lines of business. Seed them again,
-    so that the tests after it (in any order, on any xdist worker) start from a migrated database."""
+    which also empties what migrations seed: the roles, the lines of business, the case types. Seed
+    them again, so that the tests after it (in any order, on any xdist worker) start from a migrated
+    database."""
     yield
     # After the last test the session's teardown has already destroyed the test database.
     if nextitem is None or not _transactional(item):
@@ -53,6 +63,7 @@ def pytest_runtest_teardown(item, nextitem):
     with item.config.stash[blocking_manager_key].unblock():
         sync_roles()
         importlib.import_module("policydesk.insurance.migrations.0002_seed_lines").seed(apps, None)
+        importlib.import_module("policydesk.diary.migrations.0002_seed_case_types").seed(apps, None)
 
 
 @pytest.fixture

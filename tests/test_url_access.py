@@ -136,7 +136,8 @@ METHODS = ("get", "post", "put", "patch", "delete", "options")
 #                         foreign ones hanging off world.foreign["client"]) and world.shared
 #   FOREIGN_NEEDLES: list (optional) text of its foreign objects that must never reach the agent
 #   action_data(world) -> dict (optional) request bodies per URL name, as action_data() below
-PLUGIN_APPS = ["insurance", "tariffs", "billing", "blanks", "documents", "reports"]
+#   PUBLIC: set          (optional) its URL names that are public on purpose, each with the reason
+PLUGIN_APPS = ["insurance", "tariffs", "billing", "blanks", "documents", "reports", "diary"]
 PLUGINS = []
 for _app in PLUGIN_APPS:
     try:
@@ -147,6 +148,7 @@ for _app in PLUGIN_APPS:
 for _plugin in PLUGINS:
     PATH_ARGS.update(_plugin.PATH_ARGS)
     CLIENT_BOUND |= set(_plugin.CLIENT_BOUND)
+    PUBLIC |= set(getattr(_plugin, "PUBLIC", ()))
 
 
 @dataclass(frozen=True)

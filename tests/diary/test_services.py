@@ -269,6 +269,30 @@ def test_timeline_filters_by_kind_and_pages_back(agent, my_client, history):
     assert [e.pk for e in rest.events] == [history["call"].pk] and not rest.has_more
 
 
+def test_timeline_pages_through_events_at_the_same_instant_without_losing_any(agent, my_client, insurer):
+    policy = make_policy(my_client, insurer, number="SAME DAY")
+    payments = {make_payment(policy, amount=str(100 + index), on=datetime.date(2026, 2, 1)).pk for index in range(5)}
+    seen, cursor = [], None
+    while True:
+        page = client_timeline(agent, my_client, kinds={"payments"}, limit=2, before=cursor)
+        seen += [e.pk for e in page.events]
+        if not page.has_more:
+            break
+        cursor = page.next_before
+    assert sorted(seen) == sorted(payments) and len(seen) == len(set(seen))
+
+
+def test_an_interaction_cannot_be_moved_into_the_future(agent, my_client):
+    from policydesk.diary.services import interaction_update
+
+    note = make_interaction(agent, client=my_client, kind="note")
+    with pytest.raises(ApplicationError) as refused:
+        interaction_update(actor=agent, interaction=note, happened_at=timezone.now() + datetime.timedelta(days=2))
+    assert "happened_at" in refused.value.errors
+    note.refresh_from_db()
+    assert note.happened_at <= timezone.now()
+
+
 def test_timeline_costs_one_query_per_kind_however_long_the_history(agent, my_client, history):
     def queries():
         with CaptureQueriesContext(connection) as captured:

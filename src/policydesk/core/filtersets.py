@@ -1,10 +1,14 @@
 """Base FilterSet: free-text ``q``, dates in the user's calendar, scoped choice fields."""
 
 import django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from .forms import CalendarDateField, apply_user_calendar, bootstrapify
 
 
+# A date, whatever lookup it filters on (``due_at__date`` cannot be read off the model by the schema).
+@extend_schema_field(OpenApiTypes.DATE)
 class CalendarDateFilter(django_filters.Filter):
     field_class = CalendarDateField
 

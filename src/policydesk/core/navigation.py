@@ -1,5 +1,6 @@
 """The navigation modes of the header; apps register their menu items into a mode."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.urls import reverse
@@ -11,6 +12,12 @@ class MenuItem:
     label: str
     url_name: str
     permission: str | None = None
+    # condition(user) -> bool, beside the permission: for what a permission cannot say (a user's scope).
+    condition: Callable | None = None
+
+    def shown_to(self, user) -> bool:
+        return (self.permission is None or user.has_perm(self.permission)) and (
+            self.condition is None or self.condition(user))
 
 
 @dataclass
@@ -27,10 +34,7 @@ MODES: dict[str, Mode] = {
     "dashboard": Mode("dashboard", _("Dashboard"), "speedometer2"),
     "clients": Mode("clients", _("Clients"), "people"),
     "policies": Mode("policies", _("Policies"), "file-earmark-text"),
-    "diary": Mode(
-        "diary", _("Diary"), "calendar3",
-        coming=_("Interactions, tasks, the calendar, cases and the incoming-call card."),
-    ),
+    "diary": Mode("diary", _("Diary"), "calendar3"),
     "marketing": Mode(
         "marketing", _("Marketing"), "megaphone",
         coming=_("Segments, client lists, campaigns, mailings, partners, competitors and gifts."),
@@ -51,8 +55,9 @@ MODES: dict[str, Mode] = {
 }
 
 
-def register_menu_item(mode: str, label, url_name: str, permission: str | None = None) -> None:
-    MODES[mode].items.append(MenuItem(label, url_name, permission))
+def register_menu_item(mode: str, label, url_name: str, permission: str | None = None, *,
+                       condition: Callable | None = None) -> None:
+    MODES[mode].items.append(MenuItem(label, url_name, permission, condition))
 
 
 def modes_for(request):
@@ -63,7 +68,7 @@ def modes_for(request):
         items = [
             {"label": item.label, "url": reverse(item.url_name)}
             for item in mode.items
-            if item.permission is None or user.has_perm(item.permission)
+            if item.shown_to(user)
         ]
         result.append(
             {

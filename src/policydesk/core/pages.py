@@ -19,5 +19,5 @@ def mode_page(request, slug):
     mode = MODES.get(slug)
     if mode is None or slug == "dashboard":
         raise Http404
-    items = [item for item in mode.items if item.permission is None or request.user.has_perm(item.permission)]
+    items = [item for item in mode.items if item.shown_to(request.user)]
     return render(request, "core/mode.html", {"mode": mode, "items": items})

@@ -70,21 +70,61 @@ class TimelinePage:
 
     @property
     def next_before(self) -> str:
-        return self.events[-1].when.isoformat() if self.events and self.has_more else ""
+        """The cursor of the next, older page: the last event's time, source and id (events at the
+        same instant, such as two payments of one day, are neither lost nor repeated)."""
+        if not (self.events and self.has_more):
+            return ""
+        last = self.events[-1]
+        return f"{last.when.isoformat()}~{last.source}~{last.pk}"
+
+
+def parse_cursor(text: str | None):
+    """A ``next_before`` cursor (or a bare ISO time) as (when, source, pk); None when unreadable."""
+    from django.utils.dateparse import parse_datetime
+
+    parts = (text or "").split("~")
+    try:
+        when = parse_datetime(parts[0])
+    except ValueError:
+        return None
+    if when is None:
+        return None
+    if timezone.is_naive(when):
+        when = timezone.make_aware(when)
+    if len(parts) == 3 and parts[2].isdigit():
+        return when, parts[1], int(parts[2])
+    return when, "", 0
 
 
 def client_timeline(user, client, *, kinds=None, policy_id: int | None = None, payment_id: int | None = None,
-                    before: datetime.datetime | None = None, limit: int = 50) -> TimelinePage:
-    """The newest ``limit`` events about ``client`` that ``user`` may see, of the chosen kinds."""
+                    before=None, limit: int = 50) -> TimelinePage:
+    """The newest ``limit`` events about ``client`` that ``user`` may see, of the chosen kinds,
+    older than ``before`` (a datetime, or a page's ``next_before`` cursor)."""
+    cursor = None
+    if isinstance(before, str):
+        cursor = parse_cursor(before)
+        before = cursor[0] if cursor else None
+    elif before is not None:
+        cursor = (before, "", 0)
     sources = timeline_sources(user)
     chosen = [s for s in sources if not kinds or s.slug in kinds]
     if policy_id is not None:
         chosen = [s for s in chosen if s.by_policy]
     if payment_id is not None:
         chosen = [s for s in chosen if s.by_payment]
+    # Providers return events up to and including ``before``; those at or after the cursor were on
+    # an earlier page. A bare time (no source) keeps only what is strictly older.
+    fetch = limit + 1 if cursor is None else limit + 1 + 20
     streams = [
-        source.provider(user, client, policy_id=policy_id, payment_id=payment_id, before=before, limit=limit + 1)
+        source.provider(user, client, policy_id=policy_id, payment_id=payment_id, before=before, limit=fetch)
         for source in chosen
     ]
-    merged = list(islice(heapq.merge(*streams, key=lambda e: (e.when, e.source, e.pk), reverse=True), limit + 1))
+
+    def key(event):
+        return event.when, event.source, event.pk
+
+    merged = heapq.merge(*streams, key=key, reverse=True)
+    if cursor is not None:
+        merged = (e for e in merged if (key(e) < cursor if cursor[1] else e.when < cursor[0]))
+    merged = list(islice(merged, limit + 1))
     return TimelinePage(events=merged[:limit], has_more=len(merged) > limit, sources=sources)

@@ -4,12 +4,9 @@ import datetime
 
 from django.utils import timezone
 
-from .timeline import day_start
-
 
 def date_before_filter(field: str, before: datetime.datetime | None) -> dict:
-    """The filter keeping the dates whose event (at the day's start) is earlier than ``before``."""
+    """The filter keeping the dates whose event (at the day's start) is not later than ``before``."""
     if before is None:
         return {}
-    day = timezone.localtime(before).date()
-    return {f"{field}__lte": day} if before > day_start(day) else {f"{field}__lt": day}
+    return {f"{field}__lte": timezone.localtime(before).date()}

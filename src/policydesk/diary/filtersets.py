@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from policydesk.core.filtersets import BaseFilterSet, CalendarDateFilter
 
@@ -87,7 +88,7 @@ class TaskFilterSet(_ScopedUsersMixin, BaseFilterSet):
                                                    widget=forms.CheckboxSelectMultiple, distinct=False)
     assignee = django_filters.ModelChoiceFilter(queryset=get_user_model().objects.none(), label=_("assignee"))
     created_by = django_filters.ModelChoiceFilter(queryset=get_user_model().objects.none(), label=_("created by"))
-    locals().update(_date_range("due", "due_at", _("due from"), _("due until")))
+    locals().update(_date_range("due", "due_at", pgettext_lazy("task", "due from"), pgettext_lazy("task", "due until")))
     locals().update(_date_range("completed", "completed_at", _("completed from"), _("completed until")))
     client = django_filters.NumberFilter(field_name="client_id", label=_("client (id)"))
     policy = django_filters.NumberFilter(field_name="policy_id", label=_("policy (id)"))

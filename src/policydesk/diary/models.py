@@ -350,7 +350,7 @@ class Call(TimestampedModel):
     direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices, default=Direction.INBOUND)
     caller_number = models.CharField(_("caller's number"), max_length=40)
     # E.164 when the caller's number could be read, else "".
-    number = models.CharField(_("number"), max_length=20, blank=True, db_index=True)
+    number = models.CharField(_("phone number"), max_length=20, blank=True, db_index=True)
     extension = models.CharField(_("extension called"), max_length=40, blank=True)
     user = models.ForeignKey(USER, verbose_name=_("user"), null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="calls")

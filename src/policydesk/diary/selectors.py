@@ -39,7 +39,7 @@ def interaction_timeline(user, client, *, policy_id=None, payment_id=None, befor
     if payment_id is not None:
         rows = rows.filter(payment_id=payment_id)
     if before is not None:
-        rows = rows.filter(happened_at__lt=before)
+        rows = rows.filter(happened_at__lte=before)
     rows = rows.order_by("-happened_at", "-pk").values_list(
         "pk", "kind", "direction", "subject", "outcome", "happened_at", "duration_seconds",
         "user__first_name", "user__last_name", "user__username")[:limit]
@@ -66,7 +66,7 @@ def task_timeline(user, client, *, policy_id=None, payment_id=None, before=None,
     if payment_id is not None:
         rows = rows.filter(payment_id=payment_id)
     if before is not None:
-        rows = rows.filter(when__lt=before)
+        rows = rows.filter(when__lte=before)
     rows = rows.order_by("-when", "-pk").values_list(
         "pk", "kind", "title", "status", "when", "due_at", "outcome",
         "assignee__first_name", "assignee__last_name", "assignee__username")[:limit]

@@ -126,6 +126,9 @@ def interaction_update(*, actor, interaction: Interaction, **changes) -> Interac
     changes["client"] = _check_links(actor, **links)
     for field, value in changes.items():
         setattr(interaction, field, value)
+    if interaction.happened_at > timezone.now() + datetime.timedelta(minutes=5):
+        message = _("An interaction is what happened: its time cannot be in the future. Plan a task instead.")
+        raise ApplicationError(message, errors={"happened_at": [message]})
     _full_clean(interaction)
     interaction.save()
     return interaction

@@ -68,7 +68,7 @@ class Migration(migrations.Migration):
                 ('call_id', models.CharField(max_length=100, unique=True, verbose_name='call id')),
                 ('direction', models.CharField(choices=[('in', 'incoming'), ('out', 'outgoing')], default='in', max_length=10, verbose_name='direction')),
                 ('caller_number', models.CharField(max_length=40, verbose_name="caller's number")),
-                ('number', models.CharField(blank=True, db_index=True, max_length=20, verbose_name='number')),
+                ('number', models.CharField(blank=True, db_index=True, max_length=20, verbose_name='phone number')),
                 ('extension', models.CharField(blank=True, max_length=40, verbose_name='extension called')),
                 ('state', models.CharField(choices=[('ringing', 'ringing'), ('answered', 'answered'), ('ended', 'ended'), ('missed', 'missed')], default='ringing', max_length=20, verbose_name='state')),
                 ('ringing_at', models.DateTimeField(blank=True, null=True, verbose_name='ringing')),
