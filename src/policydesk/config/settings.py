@@ -298,6 +298,9 @@ EMAIL_BACKEND = os.environ.get(
 EMAIL_FILE_PATH = DATA_DIR / "outbox" / "email"
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "policydesk@localhost")
+# The address people open PolicyDesk at (https://crm.example.com), for links in emails and in the
+# calendar feed; by default the first CSRF_TRUSTED_ORIGINS entry, else the request's own host.
+SITE_URL = os.environ.get("SITE_URL", CSRF_TRUSTED_ORIGINS[0] if CSRF_TRUSTED_ORIGINS else "").rstrip("/")
 
 LOGGING = {
     "version": 1,

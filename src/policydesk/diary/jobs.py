@@ -1,0 +1,19 @@
+"""The diary's scheduled jobs (Huey). Thin: the work and its idempotence are in the services."""
+
+import logging
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+logger = logging.getLogger(__name__)
+
+
+@db_periodic_task(crontab())  # every minute: a reminder shows in the application at its time
+def send_due_reminders():
+    """Notify (and, where chosen, email) every reminder that has fallen due."""
+    from .services_calendar import reminders_send
+
+    done = reminders_send()
+    if done["tasks"]:
+        logger.info("Reminders: %(tasks)s tasks, %(notified)s notifications, %(emailed)s emails", done)
+    return done
