@@ -91,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
             "  run          migrate, create demo data in an empty database, serve web + worker\n"
             "  demo-data    generate synthetic agency data (--clients N)\n"
             "  createuser   create a user with a role (--role agent|team_lead|...|administrator)\n"
+            "  telephony-token USERNAME\n"
+            "               the telephone system's API token (its service user created when missing)\n"
+            "  asterisk-listener\n"
+            "               post Asterisk's calls to PolicyDesk (--help for its options)\n"
             "  COMMAND      any Django management command (migrate, shell, dbshell, ...)\n"
         )
         return 0
@@ -100,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     _django()
     from django.core.management import execute_from_command_line
 
-    name = {"demo-data": "demo_data"}.get(command, command)
+    # Our commands are spelled with hyphens (demo-data, telephony-token), their modules with underscores.
+    name = command.replace("-", "_")
     execute_from_command_line(["policydesk", name, *rest])
     return 0
 
