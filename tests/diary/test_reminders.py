@@ -309,3 +309,12 @@ def test_a_delegated_task_and_a_reminder_reach_the_bell(team_lead, agent):
     assert browser.get(reverse("diary:notifications_badge")).context["unread"] == 2
     kinds = [n.kind for n in browser.get(reverse("diary:notifications")).context["notifications"]]
     assert sorted(kinds) == ["delegated", "reminder"]
+
+
+def test_the_badge_poll_does_not_keep_an_open_page_signed_in(agent, settings):
+    browser = login(agent)
+    response = browser.get(reverse("diary:notifications_badge"))
+    assert response.status_code == 200
+    # A page the user opens renews the session cookie; the page's own 30-second poll must not.
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+    assert settings.SESSION_COOKIE_NAME in browser.get(reverse("dashboard")).cookies

@@ -27,6 +27,7 @@ from .ical import feed_calendar
 from .models import CalendarFeed, Notification, Task
 from .services import staff_in_scope
 from .services_calendar import calendar_feed_reset, notification_read, notifications_read_all, task_move
+from .views_telephony import poll_is_no_activity
 
 CALENDAR_TARGET = "diary-calendar"
 
@@ -250,6 +251,7 @@ def notifications(request):
                   {"notifications": sel.latest_notifications(request.user, limit=100)})
 
 
+@poll_is_no_activity
 @login_required
 def notifications_badge(request):
     """The bell's count, polled by the header every 30 seconds: one query. Notifications newer than
