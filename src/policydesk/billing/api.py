@@ -14,7 +14,7 @@ from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from policydesk.core.api import ModelPermissions
+from policydesk.core.api import ModelPermissions, VisibleRelatedField
 from policydesk.insurance.models import Insurer, Policy
 
 from .choices import InstallmentState, PaymentMethod
@@ -85,13 +85,8 @@ class InstallmentSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class VisiblePolicyField(serializers.PrimaryKeyRelatedField):
-    """A policy of the caller's scope; one outside it answers "does not exist", like a missing id.
-    The queryset is read from the root serializer's request, so the field works nested too."""
-
-    def get_queryset(self):
-        request = self.context.get("request")
-        return Policy.objects.visible_to(request.user) if request is not None else Policy.objects.none()
+class VisiblePolicyField(VisibleRelatedField):
+    model = Policy
 
 
 class PolicyBodySerializer(serializers.Serializer):

@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, pagination, permissions
+from rest_framework import exceptions, pagination, permissions, serializers
 from rest_framework.response import Response
 
 from .errors import ApplicationError
@@ -20,6 +20,20 @@ class ModelPermissions(permissions.DjangoModelPermissions):
         "PATCH": ["%(app_label)s.change_%(model_name)s"],
         "DELETE": ["%(app_label)s.delete_%(model_name)s"],
     }
+
+
+class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related record of the caller's scope (subclasses set ``model``); one outside it answers
+    "does not exist", like a missing id. The queryset is read from the root serializer's request,
+    so the field works nested too."""
+
+    model = None
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        if request is None:
+            return self.model.objects.none()
+        return self.model.objects.visible_to(request.user)
 
 
 class Pagination(pagination.PageNumberPagination):

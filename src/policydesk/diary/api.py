@@ -21,7 +21,7 @@ from rest_framework.response import Response
 
 from policydesk.billing.models import Payment
 from policydesk.clients.models import Client
-from policydesk.core.api import ModelPermissions
+from policydesk.core.api import ModelPermissions, VisibleRelatedField
 from policydesk.insurance.models import Policy
 
 from . import api_telephony
@@ -83,45 +83,33 @@ class ScopedViewSet(viewsets.GenericViewSet):
 # -- related records within the caller's scope -----------------------------------------------------
 
 
-class _VisibleField(serializers.PrimaryKeyRelatedField):
-    """A record of the caller's scope; one outside it answers "does not exist", like a missing id."""
-
-    model = None
-
-    def get_queryset(self):
-        request = self.context.get("request")
-        if request is None:
-            return self.model.objects.none()
-        return self.model.objects.visible_to(request.user)
-
-
 @extend_schema_field(OpenApiTypes.INT)
-class VisibleClientField(_VisibleField):
+class VisibleClientField(VisibleRelatedField):
     model = Client
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class VisiblePolicyField(_VisibleField):
+class VisiblePolicyField(VisibleRelatedField):
     model = Policy
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class VisiblePaymentField(_VisibleField):
+class VisiblePaymentField(VisibleRelatedField):
     model = Payment
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class VisibleCaseField(_VisibleField):
+class VisibleCaseField(VisibleRelatedField):
     model = Case
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class VisibleInteractionField(_VisibleField):
+class VisibleInteractionField(VisibleRelatedField):
     model = Interaction
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class VisibleTaskField(_VisibleField):
+class VisibleTaskField(VisibleRelatedField):
     model = Task
 
 
