@@ -6,11 +6,63 @@ ORM calls the tests make to arrange data and check what was saved.
 """
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+class _Connections:
+    """The live server's open browser connections, counted so a test ends only once all are closed.
+
+    Every page polls the server (the incoming-call card each second). A request still running when
+    the test database is flushed holds row locks on PostgreSQL, and TRUNCATE then deadlocks with it
+    ("couldn't be flushed"). The count rises in the server thread before a request's thread starts,
+    and falls after that thread has closed its database connections.
+    """
+
+    def __init__(self):
+        self.open = 0
+        self.changed = threading.Condition()
+
+    def wait_until_closed(self, timeout: float = 15.0) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: self.open == 0, timeout=timeout)
+
+
+CONNECTIONS = _Connections()
+_process_request = ThreadedWSGIServer.process_request
+_process_request_thread = ThreadedWSGIServer.process_request_thread
+
+
+def _counted_process_request(self, request, client_address):
+    with CONNECTIONS.changed:
+        CONNECTIONS.open += 1
+    try:
+        return _process_request(self, request, client_address)
+    except BaseException:
+        _closed()
+        raise
+
+
+def _counted_process_request_thread(self, request, client_address):
+    try:
+        _process_request_thread(self, request, client_address)
+    finally:
+        _closed()
+
+
+def _closed():
+    with CONNECTIONS.changed:
+        CONNECTIONS.open -= 1
+        CONNECTIONS.changed.notify_all()
+
+
+ThreadedWSGIServer.process_request = _counted_process_request
+ThreadedWSGIServer.process_request_thread = _counted_process_request_thread
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -51,6 +103,8 @@ def context(browser, live_server):
         yield context
     finally:
         context.close()
+        # Closing the browser closes its connections; wait for the server to finish what they asked.
+        assert CONNECTIONS.wait_until_closed(), "the live server still serves a request after the browser closed"
 
 
 @pytest.fixture
