@@ -318,3 +318,23 @@ def test_the_badge_poll_does_not_keep_an_open_page_signed_in(agent, settings):
     # A page the user opens renews the session cookie; the page's own 30-second poll must not.
     assert settings.SESSION_COOKIE_NAME not in response.cookies
     assert settings.SESSION_COOKIE_NAME in browser.get(reverse("dashboard")).cookies
+
+
+def test_other_notifications_are_emailed_once_to_those_who_chose_email_but_missed_calls_are_not(agent, team_lead,
+                                                                                                 settings):
+    from policydesk.diary.services import notify
+
+    settings.SITE_URL = "https://crm.example.com"
+    wants_email(agent)
+    team_lead.email = "lead@example.com"  # has an address, but did not choose email
+    team_lead.save()
+    with time_machine.travel(REMIND, tick=False):
+        notify(user=agent, kind=NotificationKind.CLAIM_PAID, title="Claim 7 paid", url="/claims/7/", key="claim-7-paid")
+        notify(user=team_lead, kind=NotificationKind.CLAIM_PAID, title="Claim 7 paid", url="/claims/7/",
+               key="claim-7-paid")
+        notify(user=agent, kind=NotificationKind.MISSED_CALL, title="Missed call", key="call-1")
+        assert reminders_send()["emailed"] == 1
+        assert reminders_send()["emailed"] == 0
+    (message,) = mail.outbox
+    assert message.to == ["agent@example.com"] and message.subject == "Claim 7 paid"
+    assert "https://crm.example.com/claims/7/" in message.body

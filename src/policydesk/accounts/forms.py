@@ -17,8 +17,9 @@ REMIND_BY_EMAIL = "diary.remind_by_email"
 
 class PreferencesForm(BootstrapMixin, forms.ModelForm):
     remind_by_email = forms.BooleanField(
-        label=_("Send reminders by email too"), required=False,
-        help_text=_("Reminders of your tasks always appear under the bell; this also emails them to the address above."))
+        label=_("Send my notifications by email too"), required=False,
+        help_text=_("Reminders, tasks assigned to you, claim news and escalated requests always appear under the "
+                    "bell; this also emails them to the address above."))
 
     class Meta:
         model = User
@@ -32,7 +33,7 @@ class PreferencesForm(BootstrapMixin, forms.ModelForm):
     def clean(self):
         data = super().clean()
         if data.get("remind_by_email") and not data.get("email"):
-            self.add_error("email", _("Give an email address to receive reminders by email."))
+            self.add_error("email", _("Give an email address to receive notifications by email."))
         return data
 
     def save(self, commit=True):

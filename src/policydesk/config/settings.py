@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "policydesk.documents",
     "policydesk.reports",
     "policydesk.diary",
+    "policydesk.claims",
+    "policydesk.service",
     "policydesk.demo",
 ]
 

@@ -17,6 +17,8 @@ urlpatterns = [
     path("documents/", include("policydesk.documents.urls")),
     path("reports/", include("policydesk.reports.urls")),
     path("diary/", include("policydesk.diary.urls")),
+    path("claims/", include("policydesk.claims.urls")),
+    path("service/", include("policydesk.service.urls")),
     path("api/", include("policydesk.config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

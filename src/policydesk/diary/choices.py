@@ -60,6 +60,12 @@ class NotificationKind(models.TextChoices):
     REMINDER = "reminder", _("reminder")
     DELEGATED = "delegated", _("task assigned to you")
     MISSED_CALL = "missed_call", _("missed call")
+    CLAIM_OPENED = "claim_opened", _("claim opened")
+    CLAIM_PAID = "claim_paid", _("claim paid")
+    CLAIM_REFUSED = "claim_refused", _("claim refused")
+    CLAIM_ACTION = "claim_action", _("claim needs action")
+    REQUEST_ASSIGNED = "request_assigned", _("request assigned to you")
+    REQUEST_ESCALATED = "request_escalated", _("request escalated")
 
 
 class CallState(models.TextChoices):

@@ -140,6 +140,16 @@ def _reminder_email(notification: Notification) -> tuple[str, str]:
     return _("Reminder: %(title)s") % {"title": task.title}, "\n".join(lines)
 
 
+def _notification_email(notification: Notification) -> tuple[str, str]:
+    """Any other notification (claim news, an escalated request, a task assigned): its title and link."""
+    lines = [notification.title]
+    if _site_url() and notification.url:
+        lines += ["", _("Open it: %(url)s") % {"url": _site_url() + notification.url}]
+    lines += ["", _("You receive this email because you chose notifications by email in your PolicyDesk "
+                    "preferences.")]
+    return notification.title, "\n".join(lines)
+
+
 def _email_reminder(notification_pk: int, now: datetime.datetime) -> bool:
     with transaction.atomic():
         notification = (Notification.objects.select_for_update()
@@ -150,7 +160,10 @@ def _email_reminder(notification_pk: int, now: datetime.datetime) -> bool:
         if not user.email or not user.is_active or not (user.preferences or {}).get(REMIND_BY_EMAIL):
             return False
         with translation.override(_language(user)):
-            subject, body = _reminder_email(notification)
+            if notification.kind == NotificationKind.REMINDER and notification.task_id:
+                subject, body = _reminder_email(notification)
+            else:
+                subject, body = _notification_email(notification)
             send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
         notification.emailed_at = now
         notification.save(update_fields=["emailed_at"])
@@ -159,15 +172,18 @@ def _email_reminder(notification_pk: int, now: datetime.datetime) -> bool:
 
 def reminders_send(*, now: datetime.datetime | None = None) -> dict:
     """Notify every reminder that has fallen due and is not yet shown; then email those whose user
-    chose so. Running it twice notifies and emails once. Returns what was done, for the log."""
+    chose so (reminders and every other notification but missed calls). Running it twice notifies
+    and emails once. Returns what was done, for the log."""
     now = now or timezone.now()
     due = list(Task.objects.filter(status=TaskStatus.OPEN, reminder_at__lte=now, reminded_at__isnull=True)
                .order_by("reminder_at", "pk").values_list("pk", flat=True))
     notified = 0
     for task_pk in due:
         notified += len(_remind(task_pk, now))
-    pending = (Notification.objects.filter(kind=NotificationKind.REMINDER, emailed_at__isnull=True,
-                                           created_at__gte=now - EMAIL_RETRY_WINDOW, task__isnull=False)
+    # Every notification is emailed to those who chose so, except missed calls: their call-back
+    # task brings its own reminder.
+    pending = (Notification.objects.filter(emailed_at__isnull=True, created_at__gte=now - EMAIL_RETRY_WINDOW)
+               .exclude(kind=NotificationKind.MISSED_CALL)
                .exclude(user__email="").select_related("user").order_by("pk"))
     emailed = 0
     for notification in pending:

@@ -1,0 +1,5 @@
+"""The claims API."""
+
+
+def register(router):
+    pass

@@ -1,0 +1,1 @@
+"""What claims plugs into the shared registries: role permissions, card tabs, indicators, timeline, menu."""

@@ -1,0 +1,5 @@
+"""The service API."""
+
+
+def register(router):
+    pass

@@ -1,0 +1,3 @@
+"""The service app's models."""
+
+from django.db import models  # noqa: F401

@@ -1,0 +1,1 @@
+"""What service plugs into the shared registries: role permissions, card tabs, indicators, timeline, menu."""
