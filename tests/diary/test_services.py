@@ -224,6 +224,18 @@ def test_an_agent_cannot_log_on_another_agents_client(agent, foreign_client):
     assert not Interaction.objects.exists()
 
 
+def test_a_call_the_telephone_system_matched_is_logged_on_the_client_but_its_other_rules_still_hold(
+        agent, foreign_client):
+    # The caller was identified by their number, not picked by the agent: the call is recorded.
+    logged = make_interaction(agent, client=foreign_client, client_identified=True)
+    assert logged.client == foreign_client and logged.user == agent
+    with pytest.raises(ApplicationError) as refused:
+        make_interaction(agent, client=foreign_client, client_identified=True,
+                         happened_at=timezone.now() + datetime.timedelta(days=1))
+    assert "happened_at" in refused.value.errors
+    assert Interaction.objects.count() == 1
+
+
 @pytest.fixture
 def history(agent, my_client, insurer):
     car = make_policy(my_client, insurer, number="CAR 1", start=datetime.date(2026, 1, 10))

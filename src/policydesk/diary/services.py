@@ -54,9 +54,14 @@ def _visible(actor, obj, field: str, message: str):
     return obj
 
 
-def _check_links(actor, *, client=None, policy=None, payment=None, case=None):
-    """Visible links that agree with each other; the client follows from the policy or payment."""
-    _visible(actor, client, "client", _("Choose a client you may see."))
+def _check_links(actor, *, client=None, policy=None, payment=None, case=None, client_identified: bool = False):
+    """Visible links that agree with each other; the client follows from the policy or payment.
+
+    ``client_identified``: the client was not picked by the actor but identified by the system (the
+    telephone system matched the caller's number), so it is recorded even outside the actor's
+    scope: the call did happen. Everything else is checked as usual."""
+    if not client_identified:
+        _visible(actor, client, "client", _("Choose a client you may see."))
     _visible(actor, policy, "policy", _("Choose a policy you may see."))
     _visible(actor, payment, "payment", _("Choose a payment you may see."))
     _visible(actor, case, "case", _("Choose a case you may see."))
@@ -100,10 +105,12 @@ def _full_clean(obj, exclude=()):
 def interaction_log(*, actor, kind: str, subject: str, happened_at: datetime.datetime | None = None,
                     client=None, policy=None, payment=None, case=None, task=None, direction: str = "",
                     duration_seconds: int | None = None, outcome: str = "", phone_number: str = "",
-                    user=None, now: datetime.datetime | None = None) -> Interaction:
-    """Log a contact with a client: a call, meeting, email, SMS, letter, visit or note."""
+                    user=None, client_identified: bool = False, now: datetime.datetime | None = None) -> Interaction:
+    """Log a contact with a client: a call, meeting, email, SMS, letter, visit or note.
+    ``client_identified``: see ``_check_links`` (a call the telephone system matched to a client)."""
     now = now or timezone.now()
-    client = _check_links(actor, client=client, policy=policy, payment=payment, case=case)
+    client = _check_links(actor, client=client, policy=policy, payment=payment, case=case,
+                          client_identified=client_identified)
     happened_at = happened_at or now
     if happened_at > now + datetime.timedelta(minutes=5):
         message = _("An interaction is what happened: its time cannot be in the future. Plan a task instead.")
@@ -171,11 +178,14 @@ def task_create(*, actor, title: str, due_at: datetime.datetime, kind: str = Tas
                 reminder_at: datetime.datetime | None = None, priority: str = Priority.NORMAL,
                 client=None, policy=None, payment=None, case=None, recurrence: str = Recurrence.NONE,
                 recurrence_until: datetime.date | None = None, participants=(), location: str = "",
-                now: datetime.datetime | None = None, _previous: Task | None = None) -> Task:
-    """Plan a task. One due in the past is accepted as already overdue, and flagged so."""
+                client_identified: bool = False, now: datetime.datetime | None = None,
+                _previous: Task | None = None) -> Task:
+    """Plan a task. One due in the past is accepted as already overdue, and flagged so.
+    ``client_identified``: see ``_check_links`` (the call-back of a missed call)."""
     now = now or timezone.now()
     assignee = _check_user(actor, assignee, "assignee")
-    client = _check_links(actor, client=client, policy=policy, payment=payment, case=case)
+    client = _check_links(actor, client=client, policy=policy, payment=payment, case=case,
+                          client_identified=client_identified)
     _check_times(due_at, ends_at, reminder_at)
     if recurrence and recurrence_until is not None and recurrence_until < timezone.localtime(due_at).date():
         message = _("The series cannot end before its first task.")

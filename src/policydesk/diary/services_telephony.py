@@ -28,15 +28,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from policydesk.core.actor import acting_as
 from policydesk.core.errors import ApplicationError
 from policydesk.core.formatting import format_phone
 from policydesk.core.services import service
 
 from .choices import CallEventKind, CallState, Direction, InteractionKind, NotificationKind, TaskKind
-from .models import Call, CallEvent, Interaction, Task
+from .models import Call, CallEvent
 from .selectors_telephony import client_visible, extension_user, identify_caller
-from .services import _full_clean, interaction_log, notify, task_create
+from .services import interaction_log, notify, task_create
 
 ENDED_STATES = (CallState.ENDED, CallState.MISSED)
 
@@ -192,20 +191,14 @@ def _log_conversation(call: Call, duration: int, notes: list[str]) -> None:
     with _language(user):
         subject = _("Incoming call from %(caller)s") % {"caller": _who(call, visible=False)}
     happened_at = call.answered_at
-    if visible:
-        interaction = interaction_log(
-            actor=user, kind=InteractionKind.CALL, direction=Direction.INBOUND, subject=subject,
-            happened_at=happened_at, duration_seconds=duration, client=call.client if call.client_id else None,
-            phone_number="" if call.client_id else call.number or call.caller_number[:20], user=user)
-    else:
-        # interaction_log refuses a client outside the actor's scope, rightly for a client someone
-        # picks; this one the telephone system identified (see the module's doc).
-        with acting_as(user):
-            interaction = Interaction(kind=InteractionKind.CALL, direction=Direction.INBOUND, subject=subject,
-                                      happened_at=happened_at, duration_seconds=duration, user=user,
-                                      client=call.client)
-            _full_clean(interaction)
-            interaction.save()
+    # The telephone system identified the client: the conversation is recorded on them even when
+    # they are outside the user's scope (the user's own texts never name such a client).
+    interaction = interaction_log(
+        actor=user, kind=InteractionKind.CALL, direction=Direction.INBOUND, subject=subject,
+        happened_at=happened_at, duration_seconds=duration, client=call.client if call.client_id else None,
+        phone_number="" if call.client_id else call.number or call.caller_number[:20], user=user,
+        client_identified=True)
+    if not visible:
         notes.append("logged on a client outside the user's scope")
     call.interaction = interaction
 
@@ -226,16 +219,9 @@ def _missed(call: Call, now, notes: list[str]) -> None:
             title = _("Call back %(caller)s") % {"caller": who}
             description = _("Missed call from %(number)s.") % {
                 "number": format_phone(call.number) if call.number else call.caller_number}
-            if visible:
-                task = task_create(actor=assignee, assignee=assignee, kind=TaskKind.CALL, title=title,
-                                   description=description, due_at=now, now=now,
-                                   client=call.client if call.client_id else None)
-            else:
-                with acting_as(assignee):
-                    task = Task(kind=TaskKind.CALL, title=title, description=description, due_at=now,
-                                assignee=assignee, created_by=assignee, client=call.client)
-                    _full_clean(task, exclude=["series_start", "previous"])
-                    task.save()
+            task = task_create(actor=assignee, assignee=assignee, kind=TaskKind.CALL, title=title,
+                               description=description, due_at=now, now=now,
+                               client=call.client if call.client_id else None, client_identified=True)
             call.task = task
         else:
             notes.append("missed from a withheld number: no call-back task")
