@@ -1,11 +1,12 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PaymentMethod(models.TextChoices):
     CASH = "cash", _("cash")
     TRANSFER = "transfer", _("bank transfer")
-    CARD = "card", _("card")
+    CARD = "card", pgettext_lazy("payment method", "card")
     CHECK = "check", _("check")
     PROMISSORY_NOTE = "promissory_note", _("promissory note")
     DEBIT_NOTE = "debit_note", _("debit note")

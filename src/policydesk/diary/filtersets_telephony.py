@@ -10,6 +10,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from policydesk.core.filtersets import BaseFilterSet, CalendarDateFilter
 from policydesk.core.text import phone_candidates
@@ -24,7 +25,7 @@ class CallFilterSet(BaseFilterSet):
     primary_filters = ("q", "state", "user", "date_from", "date_to")
 
     q = django_filters.CharFilter(method="filter_q", label=_("Number"))
-    state = django_filters.MultipleChoiceFilter(choices=CallState.choices, label=_("state"),
+    state = django_filters.MultipleChoiceFilter(choices=CallState.choices, label=pgettext_lazy("call", "state"),
                                                 widget=forms.CheckboxSelectMultiple, distinct=False)
     user = django_filters.ModelChoiceFilter(queryset=get_user_model().objects.none(), label=_("user"))
     date_from = CalendarDateFilter(field_name="created_at__date", lookup_expr="gte", label=_("from"))

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from policydesk.core.history import ChangeHistory
 from policydesk.core.models import TimestampedModel
@@ -356,7 +357,7 @@ class Call(TimestampedModel):
                              related_name="calls")
     client = models.ForeignKey("clients.Client", verbose_name=_("client"), null=True, blank=True,
                                on_delete=models.SET_NULL, related_name="calls")
-    state = models.CharField(_("state"), max_length=20, choices=CallState.choices, default=CallState.RINGING)
+    state = models.CharField(pgettext_lazy("call", "state"), max_length=20, choices=CallState.choices, default=CallState.RINGING)
     ringing_at = models.DateTimeField(_("ringing"), null=True, blank=True)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
@@ -385,7 +386,7 @@ class CallEvent(models.Model):
     external_id = models.CharField(_("call id"), max_length=100, db_index=True)
     event = models.CharField(_("event"), max_length=20)
     payload = models.JSONField(_("payload"), default=dict)
-    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    received_at = models.DateTimeField(pgettext_lazy("time", "received"), default=timezone.now)
     note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:

@@ -7,6 +7,7 @@ from another agent's client says "a client of another agent", as the incoming-ca
 import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from policydesk.core.formatting import format_phone
 from policydesk.core.tables import BaseTable
@@ -30,7 +31,7 @@ def _duration(call: Call) -> str:
 
 class CallTable(BaseTable):
     created_at = CalendarDateTimeColumn(verbose_name=_("date and time"))
-    state = tables.Column(verbose_name=_("state"))
+    state = tables.Column(verbose_name=pgettext_lazy("call", "state"))
     number = tables.Column(verbose_name=_("caller's number"), attrs={"td": {"class": "ltr text-nowrap"}},
                            order_by=("number", "caller_number"))
     client = tables.Column(verbose_name=_("client"), orderable=False, empty_values=())
@@ -42,7 +43,7 @@ class CallTable(BaseTable):
     ended_at = CalendarDateTimeColumn(verbose_name=_("ended"))
     interaction = tables.Column(verbose_name=_("interaction"), orderable=False)
     task = tables.Column(verbose_name=_("task"), orderable=False)
-    card = tables.Column(verbose_name=_("card"), accessor="pk", orderable=False, empty_values=(),
+    card = tables.Column(verbose_name=pgettext_lazy("call list column", "card"), accessor="pk", orderable=False, empty_values=(),
                          exclude_from_export=True)
 
     default_columns = ("created_at", "state", "number", "client", "user", "duration", "card")
