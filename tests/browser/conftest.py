@@ -6,6 +6,7 @@ ORM calls the tests make to arrange data and check what was saved.
 """
 
 import os
+import tempfile
 import threading
 from pathlib import Path
 
@@ -70,6 +71,18 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync",
 ]
 VIEWPORT = {"width": 1280, "height": 900}
+
+
+def screenshots_dir() -> Path:
+    """Where the journeys save their screenshots: docs/screenshots/ when POLICYDESK_SCREENSHOTS=1
+    (to refresh the documentation's pictures), else a temporary directory, so that a test run
+    leaves the checkout as it was."""
+    if os.environ.get("POLICYDESK_SCREENSHOTS") == "1":
+        where = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    else:
+        where = Path(tempfile.gettempdir()) / f"policydesk-screenshots-{os.getpid()}"
+    where.mkdir(parents=True, exist_ok=True)
+    return where
 
 
 def pytest_collection_modifyitems(config, items):

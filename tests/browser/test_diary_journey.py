@@ -10,7 +10,6 @@ week (Monday to Sunday). The live server runs in a thread of this process, so th
 
 import datetime
 import re
-from pathlib import Path
 
 import pytest
 import time_machine
@@ -18,6 +17,7 @@ from playwright.sync_api import expect
 
 from policydesk.clients.services import client_create
 from policydesk.diary.models import Interaction, Task
+from tests.browser.conftest import screenshots_dir
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -138,7 +138,7 @@ def test_move_to_form_works_from_the_keyboard(clock, page, signed_in, agent):
     assert local(task.due_at) == datetime.datetime.combine(DAY_AFTER, datetime.time(16, 15))
 
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = screenshots_dir()
 
 
 def test_calendar_screenshots(clock, page, signed_in, agent, team_lead):

@@ -4,7 +4,6 @@ finds both on the client's timeline. The screenshots of docs/diary.md are taken 
 """
 
 import datetime
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -13,10 +12,11 @@ from playwright.sync_api import expect
 from policydesk.clients.services import client_create
 from policydesk.diary.models import CaseType, Interaction, Task
 from policydesk.diary.services import case_open, interaction_log, task_complete, task_create
+from tests.browser.conftest import screenshots_dir
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = screenshots_dir()
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
        b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
 

@@ -7,7 +7,6 @@ with the number."""
 import io
 import re
 import time
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -17,6 +16,7 @@ from policydesk.clients.models import Client
 from policydesk.clients.services import client_create
 from policydesk.diary import asterisk
 from policydesk.diary.models import Call, Interaction
+from tests.browser.conftest import screenshots_dir
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -143,7 +143,7 @@ def test_a_new_caller_is_registered_from_the_card(page, signed_in, agent, teleph
     assert Interaction.objects.get().client == client
 
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = screenshots_dir()
 
 
 def test_incoming_call_screenshots(page, signed_in, agent, telephone):

@@ -1,11 +1,10 @@
 """Screenshots for the user guide (docs/clients.md): a client's card in every language, the client list.
 
-The PNGs are written to docs/screenshots/ each time the browser tests run, so they follow the UI
-and its translations.
+Run with POLICYDESK_SCREENSHOTS=1 to write the PNGs to docs/screenshots/ (so they follow the UI and
+its translations); otherwise they go to a temporary directory and the checkout stays clean.
 """
 
 import datetime
-from pathlib import Path
 
 import jdatetime
 import pytest
@@ -14,10 +13,11 @@ from playwright.sync_api import expect
 
 from policydesk.clients.models import CustomField, Tag
 from policydesk.clients.services import client_create, contact_person_add, relationship_add
+from tests.browser.conftest import screenshots_dir
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = screenshots_dir()
 BIRTH_DATE = datetime.date(1986, 3, 21)  # Nowruz: 1365/01/01 in the Persian calendar
 
 
