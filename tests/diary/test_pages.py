@@ -573,6 +573,24 @@ def test_the_timeline_pages_back_with_htmx(as_agent, agent, my_client, history, 
     assert 'id="timeline-filters"' not in html(fragment) and "Car renewal" in html(fragment)
 
 
+def test_a_long_history_offers_the_latest_policies_and_payments_to_filter_by_and_keeps_an_older_choice(
+        as_agent, my_client, insurer, monkeypatch):
+    from policydesk.diary import views_interactions
+
+    monkeypatch.setattr(views_interactions, "FILTER_CHOICES", 3)
+    policies = [make_policy(my_client, insurer, number=f"OLD {n}", start=datetime.date(2020 + n, 1, 1)) for n in range(5)]
+    payments = [make_payment(policies[0], on=datetime.date(2020, 2, day)) for day in range(1, 6)]
+    card = f"{my_client.get_absolute_url()}?tab=timeline"
+    offered = as_agent.get(card).context
+    assert [p.pk for p in offered["timeline_policies"]] == [p.pk for p in reversed(policies[2:])]
+    assert [pk for pk, _label in offered["timeline_payments"]] == [p.pk for p in reversed(payments[2:])]
+    # The oldest policy and payment, beyond the latest three, can still be chosen and stay chosen.
+    chosen = as_agent.get(f"{card}&policy={policies[0].pk}&payment={payments[0].pk}").context
+    assert chosen["timeline_policy"] == policies[0].pk and chosen["timeline_payment"] == payments[0].pk
+    assert policies[0].pk in [p.pk for p in chosen["timeline_policies"]]
+    assert payments[0].pk in [pk for pk, _label in chosen["timeline_payments"]]
+
+
 def test_the_policy_card_shows_the_contacts_on_the_policy_and_payments_link_to_theirs(as_agent, history, my_client):
     contacts = as_agent.get(f"{history['car'].get_absolute_url()}?tab=contacts")
     assert ("interactions", history["call"].pk) in _events(contacts)

@@ -219,7 +219,7 @@ def client_payment_summary(client, user, today: datetime.date | None = None) -> 
 def client_money_indicators(request, client) -> list[Indicator]:
     """The client card's money indicators: overdue amount and bounced checks, each a link to the
     installments or instruments behind it."""
-    money = client_money(client, request.user, paid=False)
+    money = client_money(client, paid=False)  # a client the user may see: all of it is theirs to see
     return [
         Indicator("overdue", _("overdue"), money.overdue, kind="money", tone="danger" if money.overdue else "",
                   hint=ngettext("%(count)d installment", "%(count)d installments", money.overdue_installments)

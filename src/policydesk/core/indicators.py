@@ -54,6 +54,11 @@ def register_indicators(model_label: str, func: Callable, *, permission: str | N
 
 
 def card_indicators(model_label: str, request, obj) -> list[Indicator]:
+    """The indicators of ``obj``'s card. Callers pass only an object that ``request.user`` may see
+    (the card views fetch it through ``visible_to``; the incoming-call card checks it first), so a
+    provider counting the records bound to a client need not filter them by scope again: every
+    record of a visible client is visible (their visibility follows the client's curator; owners
+    only widen it)."""
     by_key: dict[str, Indicator] = {}
     # Providers run in weight order; a later provider's indicator replaces an earlier one's with the
     # same key (how an area that lands takes over the zero its placeholder showed).

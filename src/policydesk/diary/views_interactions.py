@@ -7,6 +7,7 @@ contacts tab, a payment and a case open the form prefilled with the record and t
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -174,6 +175,9 @@ def interaction_archive_view(request, pk):
 # -- the client card's timeline, and a policy's contacts ---------------------------------------------
 
 
+FILTER_CHOICES = 50
+
+
 def _pk(value):
     try:
         return int(value)
@@ -194,24 +198,41 @@ def _payment_label(user, payment) -> str:
 def timeline_context(request, client, *, tab: str, card_url: str, policy=None) -> dict:
     """The timeline of ``client`` as the user may see it, filtered by kind, policy and payment from
     the query string, one page older than ``before``. A fixed number of queries however long the
-    client's history: one per source, and one each for the policy and payment choices."""
+    client's history: one per source, and one each for the policy and payment choices (at most
+    ``FILTER_CHOICES`` of each, the latest, and the chosen one)."""
     user, params = request.user, request.GET
     sources = timeline_sources(user)
     slugs = {s.slug for s in sources}
     kinds = [k for k in params.getlist("kinds") if k in slugs]
-    policies = [] if policy is not None else list(
-        Policy.objects.visible_to(user).filter(client=client).select_related("insurer").order_by("-start_date", "-pk"))
-    policy_id = policy.pk if policy is not None else _pk(params.get("policy"))
-    if policy is None and policy_id not in {p.pk for p in policies}:
-        policy_id = None
-    payments = Payment.objects.visible_to(user).filter(client=client).select_related("policy")
-    if policy_id is not None:
-        payments = payments.filter(policy_id=policy_id)
-    payments = [(p.pk, _payment_label(user, p)) for p in payments.order_by("-received_on", "-pk")[:200]]
-    payment_id = _pk(params.get("payment"))
-    if payment_id not in {pk for pk, _label in payments}:
-        payment_id = None
     before = _before(params.get("before"))
+    fragment = bool(request.htmx and before is not None)
+    # The filters' choices: the latest policies and payments (a client with a long history gets the
+    # most recent ones, and the chosen one always), only for the whole tab, not for each older page.
+    policies, payments = [], []
+    policy_id = policy.pk if policy is not None else _pk(params.get("policy"))
+    client_policies = Policy.objects.visible_to(user).filter(client=client)
+    if policy is None:
+        if policy_id is not None and not client_policies.filter(pk=policy_id).exists():
+            policy_id = None
+        if not fragment:
+            chosen = Q(pk=policy_id) if policy_id is not None else Q(pk__in=[])
+            latest = client_policies.order_by("-start_date", "-pk").values("pk")[:FILTER_CHOICES]
+            policies = list(client_policies.filter(Q(pk__in=latest) | chosen).select_related("insurer")
+                            .only("pk", "series", "number", "insurer__name", "insurer__short_name")
+                            .order_by("-start_date", "-pk"))
+    client_payments = Payment.objects.visible_to(user).filter(client=client)
+    if policy_id is not None:
+        client_payments = client_payments.filter(policy_id=policy_id)
+    payment_id = _pk(params.get("payment"))
+    if payment_id is not None and not client_payments.filter(pk=payment_id).exists():
+        payment_id = None
+    if not fragment:
+        chosen = Q(pk=payment_id) if payment_id is not None else Q(pk__in=[])
+        latest = client_payments.order_by("-received_on", "-pk").values("pk")[:FILTER_CHOICES]
+        payments = [(p.pk, _payment_label(user, p)) for p in
+                    client_payments.filter(Q(pk__in=latest) | chosen).select_related("policy")
+                    .only("pk", "received_on", "amount", "currency", "policy__series", "policy__number")
+                    .order_by("-received_on", "-pk")]
     page = client_timeline(user, client, kinds=set(kinds) or None, policy_id=policy_id,
                            payment_id=payment_id, before=before, limit=TIMELINE_PAGE)
     query = {"tab": tab, **({"kinds": kinds} if kinds else {}),
@@ -222,7 +243,7 @@ def timeline_context(request, client, *, tab: str, card_url: str, policy=None) -
     here = f"{card_url}?{urlencode(query, doseq=True)}"
     return {
         "timeline": page,
-        "timeline_fragment": bool(request.htmx and before is not None),
+        "timeline_fragment": fragment,
         "timeline_tab": tab,
         "timeline_kinds": kinds,
         "timeline_policies": policies,

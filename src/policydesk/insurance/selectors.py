@@ -56,7 +56,8 @@ def renewal_chain(policy: Policy, user) -> list[Policy]:
 
 
 def client_policy_indicators(request, client, today: datetime.date | None = None) -> list[Indicator]:
-    """The client card's policy indicators, within the user's scope, in at most three queries: one
+    """The client card's policy indicators (of a client the user may see: every policy of theirs is
+    visible, see ``core.indicators.card_indicators``), in at most three queries: one
     grouped read of the client's policies (per currency and line), the names of the lines held, and
     the policy that expires next (only when there is one).
 
@@ -65,7 +66,7 @@ def client_policy_indicators(request, client, today: datetime.date | None = None
     """
     today = today or timezone.localdate()
     year_ago = today - datetime.timedelta(days=365)
-    policies = Policy.objects.visible_to(request.user).filter(client=client)
+    policies = Policy.objects.filter(client=client)
     # "Active" as the policy list says it (active or incomplete, not yet renewed): each figure and
     # the list its link opens count the same policies.
     is_current = Q(current_status__in=CURRENT)
