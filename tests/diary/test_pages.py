@@ -657,3 +657,31 @@ def test_a_user_with_many_colleagues_gets_the_same_pages(team_lead, retail):
     for index in range(5):
         UserFactory(username=f"colleague{index}", department=retail)
     assert login(team_lead).get(reverse("diary:task_add")).status_code == 200
+
+
+# -- change history ------------------------------------------------------------------------------------
+
+
+def test_a_task_card_shows_who_changed_what_with_names_and_a_fixed_number_of_queries(as_agent, agent, team_lead,
+                                                                                       my_client):
+    from policydesk.diary.services import task_delegate, task_update
+
+    task = make_task(agent, client=my_client, title="Renewal call")
+    task_update(actor=agent, task=task, title="Renewal call, second try", priority="high")
+    url = f"{reverse('diary:task', args=[task.pk])}?tab=history"
+    page = html(as_agent.get(url))
+    assert "Renewal call, second try" in page and "high" in page.lower() and str(agent) in page
+    few, _sql = _count(as_agent, url)
+    for n in range(4):
+        task_update(actor=agent, task=task, title=f"Renewal call {n}")
+    task_delegate(actor=agent, task=task, assignee=agent)
+    assert _count(as_agent, url)[0] == few
+
+
+def test_an_interaction_card_has_its_history(as_agent, agent, my_client):
+    from policydesk.diary.services import interaction_update
+
+    interaction = make_interaction(agent, client=my_client, subject="First words")
+    interaction_update(actor=agent, interaction=interaction, subject="Better words")
+    page = html(as_agent.get(f"{interaction.get_absolute_url()}?tab=history"))
+    assert "First words" in page and "Better words" in page

@@ -3,6 +3,7 @@ cases, the client card's timeline, a policy's contacts, the client card's figure
 
 from django.utils.translation import gettext_lazy as _
 
+from policydesk.core.history import object_history_context
 from policydesk.core.indicators import register_indicators
 from policydesk.core.navigation import register_menu_item
 from policydesk.core.tabs import CardTab, register_card_tab
@@ -35,6 +36,11 @@ register_card_tab("diary.case", CardTab(
     slug="attachments", label=_("Files"), template="diary/cases/tab_attachments.html", weight=10,
     permission="diary.view_attachment", context=_context("views_cases", "case_attachments_context"),
 ))
+for _model in ("diary.interaction", "diary.task", "diary.case"):
+    register_card_tab(_model, CardTab(
+        slug="history", label=_("Change history"), template="core/tabs/history.html", weight=1000,
+        context=lambda request, obj: object_history_context(obj, request.user),
+    ))
 register_card_tab("clients.client", CardTab(
     slug="timeline", label=_("Timeline"), template="diary/tabs/timeline.html", weight=5,
     permission="diary.view_interaction", context=_context("views_interactions", "client_timeline_context"),
