@@ -685,3 +685,32 @@ def test_an_interaction_card_has_its_history(as_agent, agent, my_client):
     interaction_update(actor=agent, interaction=interaction, subject="Better words")
     page = html(as_agent.get(f"{interaction.get_absolute_url()}?tab=history"))
     assert "First words" in page and "Better words" in page
+
+
+def test_an_archived_contact_can_be_restored_onto_the_timeline(as_agent, agent, my_client):
+    interaction = make_interaction(agent, client=my_client, subject="Asked about the franchise")
+    timeline = f"{my_client.get_absolute_url()}?tab=timeline"
+    as_agent.post(reverse("diary:interaction_archive", args=[interaction.pk]))
+    assert "Asked about the franchise" not in html(as_agent.get(timeline))
+    card = html(as_agent.get(interaction.get_absolute_url()))
+    assert 'id="restore-interaction"' in card and 'id="archive-interaction"' not in card
+    response = as_agent.post(reverse("diary:interaction_restore", args=[interaction.pk]))
+    assert response.status_code == 302
+    interaction.refresh_from_db()
+    assert interaction.archived_at is None and "Asked about the franchise" in html(as_agent.get(timeline))
+
+
+def test_a_file_taken_off_a_contact_is_no_longer_listed_nor_downloadable_but_kept(as_agent, agent, my_client,
+                                                                                 settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    interaction = make_interaction(agent, client=my_client)
+    attachment = attachment_add(actor=agent, upload=SimpleUploadedFile("quote.txt", b"the quote", "text/plain"),
+                                interaction=interaction)
+    download = reverse("diary:attachment_download", args=[attachment.pk])
+    assert as_agent.get(download).status_code == 200
+    response = as_agent.post(reverse("diary:attachment_archive", args=[attachment.pk]))
+    assert response.status_code == 302 and response.url == interaction.get_absolute_url()
+    assert f'data-attachment="{attachment.pk}"' not in html(as_agent.get(interaction.get_absolute_url()))
+    assert as_agent.get(download).status_code == 404
+    attachment.refresh_from_db()
+    assert attachment.archived_at is not None and attachment.file.storage.exists(attachment.file.name)

@@ -18,6 +18,7 @@ PATH_ARGS = {
     "diary:interaction": {"pk": "diary_interaction"},
     "diary:interaction_edit": {"pk": "diary_interaction"},
     "diary:interaction_archive": {"pk": "diary_interaction"},
+    "diary:interaction_restore": {"pk": "diary_interaction"},
     "diary:task": {"pk": "diary_task"},
     "diary:task_edit": {"pk": "diary_task"},
     "diary:task_complete": {"pk": "diary_task"},
@@ -27,6 +28,7 @@ PATH_ARGS = {
     "diary:case_edit": {"pk": "diary_case"},
     "diary:case_status": {"pk": "diary_case"},
     "diary:attachment_download": {"pk": "diary_attachment"},
+    "diary:attachment_archive": {"pk": "diary_attachment"},
     "diary:casetype_edit": {"pk": "casetype"},
     "diary:casetype_delete": {"pk": "casetype"},
     # The API.

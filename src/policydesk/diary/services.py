@@ -148,6 +148,15 @@ def interaction_archive(*, actor, interaction: Interaction) -> Interaction:
     return interaction
 
 
+@service
+def interaction_restore(*, actor, interaction: Interaction) -> Interaction:
+    """Bring an archived contact back onto the timeline and the lists."""
+    if interaction.archived_at is not None:
+        interaction.archived_at = None
+        interaction.save(update_fields=["archived_at", "updated_at"])
+    return interaction
+
+
 # -- tasks ----------------------------------------------------------------------------------------
 
 
@@ -436,6 +445,7 @@ def attachment_add(*, actor, upload, interaction: Interaction | None = None, tas
 
 @service
 def attachment_archive(*, actor, attachment: Attachment) -> Attachment:
+    """Take a file off its record (the stored file is kept: nothing on record is deleted)."""
     attachment.archived_at = timezone.now()
     attachment.save(update_fields=["archived_at", "updated_at"])
     return attachment

@@ -18,6 +18,7 @@ urlpatterns: list = [
     path("interactions/<int:pk>/", views_interactions.InteractionCardView.as_view(), name="interaction"),
     path("interactions/<int:pk>/edit/", views_interactions.interaction_edit, name="interaction_edit"),
     path("interactions/<int:pk>/archive/", views_interactions.interaction_archive_view, name="interaction_archive"),
+    path("interactions/<int:pk>/restore/", views_interactions.interaction_restore_view, name="interaction_restore"),
     path("tasks/", views_tasks.TaskListView.as_view(), name="task_list"),
     path("tasks/add/", views_tasks.task_add, name="task_add"),
     path("tasks/bulk/", views_tasks.bulk_action, name="bulk"),
@@ -33,5 +34,6 @@ urlpatterns: list = [
     path("cases/<int:pk>/status/", views_cases.case_status_view, name="case_status"),
     path("attachments/add/", views_attachments.attachment_add_view, name="attachment_add"),
     path("attachments/<int:pk>/", views_attachments.attachment_download, name="attachment_download"),
+    path("attachments/<int:pk>/archive/", views_attachments.attachment_archive_view, name="attachment_archive"),
     *settings_urls("casetype", CaseType, CaseTypeForm, ["name", "code", "is_active"]),
 ]

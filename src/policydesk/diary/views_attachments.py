@@ -17,7 +17,7 @@ from policydesk.core.views import redirect_back
 from .forms import AttachmentForm
 from .models import Case, Interaction, Task
 from .selectors_pages import attachments_visible_to
-from .services import attachment_add
+from .services import attachment_add, attachment_archive
 from .views_common import flash, require
 
 OWNERS = (("interaction", Interaction), ("task", Task), ("case", Case))
@@ -62,3 +62,15 @@ def attachment_add_view(request):
             return redirect_back(request, owner.get_absolute_url())
     return render(request, "diary/attachment_form.html", {"form": form, "owner": owner, "next": request.POST.get(
         "next", "")})
+
+
+@login_required
+@require_POST
+def attachment_archive_view(request, pk):
+    """Take a file off its record: whoever may attach files to the record may take one away."""
+    attachment = get_object_or_404(attachments_visible_to(request.user), pk=pk)
+    require(request, "diary.add_attachment")
+    owner = attachment.interaction or attachment.task or attachment.case
+    attachment_archive(actor=request.user, attachment=attachment)
+    messages.success(request, _("“%(name)s” is taken off the record.") % {"name": attachment.original_name})
+    return redirect_back(request, owner.get_absolute_url())

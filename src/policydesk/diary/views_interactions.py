@@ -27,7 +27,13 @@ from .filtersets import InteractionFilterSet
 from .forms import DURATION_ERROR_FIELDS, AttachmentForm, InteractionForm
 from .models import Interaction
 from .selectors_pages import attachments_of
-from .services import attachment_add, interaction_archive, interaction_log, interaction_update
+from .services import (
+    attachment_add,
+    interaction_archive,
+    interaction_log,
+    interaction_restore,
+    interaction_update,
+)
 from .tables import InteractionTable
 from .views_common import flash, initial_links, log_buttons, next_url, plan_task_url, require
 
@@ -70,6 +76,7 @@ class InteractionCardView(ObjectCardView):
         return {
             "interaction": interaction,
             "can_change": user.has_perm("diary.change_interaction") and not interaction.archived_at,
+            "can_restore": user.has_perm("diary.change_interaction") and interaction.archived_at is not None,
         }
 
 
@@ -170,6 +177,17 @@ def interaction_archive_view(request, pk):
         interaction_archive(actor=request.user, interaction=interaction)
         messages.success(request, _("The contact is archived."))
     return redirect_back(request, reverse("diary:interaction_list"))
+
+
+@login_required
+@require_POST
+def interaction_restore_view(request, pk):
+    interaction = get_object_or_404(_interactions(request), pk=pk)
+    require(request, "diary.change_interaction")
+    if interaction.archived_at is not None:
+        interaction_restore(actor=request.user, interaction=interaction)
+        messages.success(request, _("The contact is back on the timeline."))
+    return redirect_back(request, interaction.get_absolute_url())
 
 
 # -- the client card's timeline, and a policy's contacts ---------------------------------------------
