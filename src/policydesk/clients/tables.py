@@ -2,8 +2,10 @@ import django_tables2 as tables
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from policydesk.core.flags import client_flags
 from policydesk.core.formatting import format_phone
 from policydesk.core.tables import BaseTable, CalendarDateColumn
+from policydesk.core.templatetags.client_flags import flag_badges
 
 from .choices import CustomFieldType
 from .models import Client, CustomField
@@ -69,7 +71,17 @@ class ClientTable(BaseTable):
 
     def render_display_name(self, value, record):
         badge = format_html(' <span class="badge text-bg-danger">{}</span>', _("blacklist")) if record.is_blacklisted else ""
-        return format_html("{}{}", value, badge)
+        flags = self.page_flags().get(record.pk)
+        return format_html("{}{}{}", value, badge, format_html(" {}", flag_badges(flags)) if flags else "")
+
+    def page_flags(self) -> dict:
+        """The early warnings of the clients on this page (core/flags.py), fetched once for the page."""
+        cached = getattr(self, "_page_flags", None)
+        if cached is None:
+            page = getattr(self, "page", None)
+            records = [row.record for row in page.object_list] if page is not None else list(self.data)
+            cached = self._page_flags = client_flags(self.user, [r.pk for r in records])
+        return cached
 
 def custom_field_columns(kind: str | None = None) -> list[tuple[str, tables.Column]]:
     return [
