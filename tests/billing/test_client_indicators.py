@@ -83,9 +83,9 @@ def test_the_overview_shows_the_clients_indicators_with_links(agent, my_client, 
     assert indicator(html, "overdue") == "900.00 RUB"
     assert indicator(html, "bounced_checks") == "1"
     assert "2021" in indicator(html, "tenure")
-    # The areas still to come show zero or a dash, never an error.
+    # No claims and no tasks: zero, and a loss ratio of nothing paid over the premium earned.
     assert indicator(html, "claims") == "0" and indicator(html, "open_tasks") == "0"
-    assert indicator(html, "loss_ratio") == "—"
+    assert indicator(html, "loss_ratio") == "0.0%"
 
 
 @time_machine.travel(TODAY)

@@ -284,6 +284,16 @@ SPECTACULAR_SETTINGS = {
         "FactorKindEnum": "policydesk.tariffs.choices.FactorKind",
         "DocumentKindEnum": "policydesk.documents.choices.DocumentKind",
         "RenewalReportKindEnum": "policydesk.reports.choices.RenewalReportKind",
+        "ClaimKindEnum": "policydesk.claims.choices.ClaimKind",
+        "ClaimStatusEnum": "policydesk.claims.choices.ClaimStatus",
+        "RefusalReasonEnum": "policydesk.claims.choices.RefusalReason",
+        "RequestKindEnum": "policydesk.service.choices.RequestKind",
+        "RequestStatusEnum": "policydesk.service.choices.RequestStatus",
+        "RequestChannelEnum": "policydesk.service.choices.Channel",
+        "ReplyChannelEnum": "policydesk.service.choices.ReplyChannel",
+        "ArticleKindEnum": "policydesk.service.choices.ArticleKind",
+        # The interface's languages: a client's preferred language, a user's, an article's.
+        "LanguageEnum": LANGUAGES,
     },
 }
 
