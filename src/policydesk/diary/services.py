@@ -10,9 +10,10 @@ import uuid
 from pathlib import Path
 
 import filetype
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from policydesk.core.errors import ApplicationError
@@ -454,9 +455,19 @@ def attachment_archive(*, actor, attachment: Attachment) -> Attachment:
 # -- notifications --------------------------------------------------------------------------------
 
 
-def notify(*, user, kind: str, title: str, url: str = "", task=None, key: str) -> Notification | None:
-    """Public form of ``_notify`` for other diary modules (reminders, missed calls)."""
+def notify(*, user, kind: str, title, url: str = "", task=None, key: str) -> Notification | None:
+    """Public form of ``_notify`` for other modules (reminders, missed calls, claims, requests).
+    ``title`` may be a function returning the text: it is then written in the recipient's language,
+    not in the language of whoever acted."""
+    if callable(title):
+        with in_language_of(user):
+            title = str(title())
     return _notify(user=user, kind=kind, title=title, url=url, task=task, key=key)
+
+
+def in_language_of(user):
+    """Translations, dates and numbers in ``user``'s language (the agency's default when unset)."""
+    return translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE)
 
 
 def staff_in_scope(actor):

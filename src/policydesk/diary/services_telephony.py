@@ -23,9 +23,8 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from policydesk.core.errors import ApplicationError
@@ -35,7 +34,7 @@ from policydesk.core.services import service
 from .choices import CallEventKind, CallState, Direction, InteractionKind, NotificationKind, TaskKind
 from .models import Call, CallEvent
 from .selectors_telephony import client_visible, extension_user, identify_caller
-from .services import interaction_log, notify, task_create
+from .services import in_language_of, interaction_log, notify, task_create
 
 ENDED_STATES = (CallState.ENDED, CallState.MISSED)
 
@@ -178,17 +177,13 @@ def _dialable(call: Call) -> bool:
     return bool(call.number or re.search(r"\d{3}", call.caller_number))
 
 
-def _language(user):
-    return translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE)
-
-
 def _log_conversation(call: Call, duration: int, notes: list[str]) -> None:
     user = call.user
     if user is None or not user.is_active:
         notes.append("nobody to log the conversation for: the extension is no user's")
         return
     visible = client_visible(user, call.client) if call.client_id else True
-    with _language(user):
+    with in_language_of(user):
         subject = _("Incoming call from %(caller)s") % {"caller": _who(call, visible=False)}
     happened_at = call.answered_at
     # The telephone system identified the client: the conversation is recorded on them even when
@@ -213,7 +208,7 @@ def _missed(call: Call, now, notes: list[str]) -> None:
         return
     visible = client_visible(assignee, call.client) if call.client_id else True
     task = None
-    with _language(assignee):
+    with in_language_of(assignee):
         who = _who(call, visible)
         if _dialable(call):
             title = _("Call back %(caller)s") % {"caller": who}
