@@ -20,6 +20,7 @@ from policydesk.billing.models import (
     PaymentInstrument,
 )
 from policydesk.blanks.models import Form, FormBatch, FormMovement
+from policydesk.claims.models import Claim, ClaimDocument, ClaimPayout, ClaimStep
 from policydesk.clients.models import (
     Address,
     Client,
@@ -35,6 +36,7 @@ from policydesk.core.text import name_tokens
 from policydesk.demo.generate import generate_demo
 from policydesk.demo.users import DEMO_PASSWORD, DEMO_USERS
 from policydesk.insurance.models import InsuredObject, ObjectOwnership, Policy
+from policydesk.service.models import RequestStep, ServiceRequest
 
 N = 300
 SEED = 11
@@ -224,14 +226,17 @@ def _book_snapshot():
                                                                                          "amount"))
     payments = sorted(Payment.objects.values_list("policy_id", "received_on", "amount", "method", "is_reversed"))
     forms = sorted(Form.objects.filter(status="used").values_list("number", "policy_id"))
-    return policies, objects, installments, payments, forms
+    claims = list(Claim.objects.order_by("pk").values_list("pk", "policy_id", "status", "event_date", "claimed_amount",
+                                                           "approved_amount", "paid_amount"))
+    return policies, objects, installments, payments, forms, claims
 
 
 def _delete_demo_data():
     """Everything the generator made but the users and the catalogue, children first (the foreign keys
     protect what is referred to)."""
-    for model in (FormMovement, Form, FormBatch, CommissionAllocation, CommissionReceipt, Allocation, Payment,
-                  PaymentInstrument, Installment):
+    for model in (RequestStep, ServiceRequest, ClaimStep, ClaimPayout, ClaimDocument, Claim, FormMovement, Form,
+                  FormBatch, CommissionAllocation, CommissionReceipt, Allocation, Payment, PaymentInstrument,
+                  Installment):
         model.objects.all().delete()
     Policy.objects.update(renews=None)
     for model in (Policy, ObjectOwnership, InsuredObject, Client):
@@ -241,7 +246,7 @@ def _delete_demo_data():
 def test_same_seed_gives_the_same_data(db):
     generate_demo(150, seed=SEED)
     first, first_book = _snapshot(), _book_snapshot()
-    assert first_book[0] and first_book[3] and first_book[4]
+    assert first_book[0] and first_book[3] and first_book[4] and first_book[5]
     _delete_demo_data()
     generate_demo(150, seed=SEED)
     assert _snapshot() == first

@@ -348,3 +348,57 @@ def test_stored_report_fields_follow_the_rule(today):
         "agent_id", "manager_id", "client__curator_id", "is_renewed", "has")
     assert all(agent == (manager or curator) and stored == has for agent, manager, curator, stored, has in rows)
     assert any(stored for *_rest, stored, _has in rows)
+
+
+def test_claims_follow_their_policies_and_their_own_rules(today):
+    from policydesk.claims.checklists import checklist_for
+    from policydesk.claims.choices import ClaimStatus
+    from policydesk.claims.models import Claim, ClaimPayout
+
+    claims = list(Claim.objects.select_related("policy__line", "policy__insurer"))
+    assert len(claims) >= 10
+    statuses = Counter(c.status for c in claims)
+    assert {ClaimStatus.CLOSED, ClaimStatus.PAID, ClaimStatus.COLLECTING_DOCUMENTS} <= set(statuses) or \
+        len(set(statuses)) >= 4, statuses
+    paid = defaultdict(Decimal)
+    for payout in ClaimPayout.objects.all():
+        paid[payout.claim_id] += payout.amount
+        assert payout.paid_on <= today
+    for claim in claims:
+        policy = claim.policy
+        assert not policy.insurer.is_competitor and policy.state != "draft"
+        assert policy.start_date <= claim.event_date <= min(policy.end_date, policy.cancelled_on or policy.end_date)
+        assert claim.event_date <= claim.reported_on <= today
+        assert claim.client_id == policy.client_id and claim.currency == policy.currency
+        assert claim.paid_amount == paid[claim.pk]
+        if claim.status == ClaimStatus.PAID:
+            assert claim.paid_amount == claim.approved_amount
+        if policy.sum_insured:
+            assert claim.claimed_amount <= policy.sum_insured
+        names = list(claim.documents.values_list("name", flat=True))
+        assert names == checklist_for(policy.line)
+        missing = claim.documents.filter(received_on__isnull=True).count()
+        if claim.status not in (ClaimStatus.REPORTED, ClaimStatus.COLLECTING_DOCUMENTS):
+            assert missing == 0
+        assert claim.steps.filter(kind="opened").count() == 1
+
+
+def test_claims_give_loss_ratios_and_requests_are_one_per_twenty_clients(book, today):
+    from policydesk.claims.choices import LossGroup
+    from policydesk.claims.selectors import loss_figures
+    from policydesk.service.models import ServiceRequest
+
+    figures = loss_figures(book.admin, group=LossGroup.AGENT, date_from=today - datetime.timedelta(days=730),
+                           date_to=today)
+    assert any(f.paid > 0 and f.ratio_paid is not None and f.ratio_paid > 0 for f in figures)
+    assert ServiceRequest.objects.count() == N // 20
+
+
+def test_the_claims_handler_works_the_demo_claims(book, db):
+    browser = BrowserClient()
+    browser.force_login(User.objects.get(username="claims"))
+    html = browser.get("/claims/").content.decode()
+    from policydesk.claims.models import Claim
+
+    newest = Claim.objects.order_by("-reported_on", "-pk").first()
+    assert newest.number in html

@@ -52,6 +52,7 @@ from policydesk.clients.models import (
     Tag,
 )
 from policydesk.core.text import name_tokens, person_name
+from policydesk.insurance.models import Policy
 
 from .backoffice import record_back_office
 from .bulk import (
@@ -66,7 +67,9 @@ from .bulk import (
     reset_sequences,
 )
 from .catalogue import ensure_catalogue
+from .claims import record_claims
 from .insurance import PolicyBook
+from .service import record_requests
 from .users import demo_logins, ensure_demo_agents, ensure_demo_users
 
 BATCH = 10_000
@@ -442,8 +445,9 @@ def _batches(ctx: _Context, book: PolicyBook | None, first_pk: int, count: int):
 def generate_clients(count: int, *, seed: int = 2026, progress: bool = False, policies: bool = True,
                      policy_scale: float = 1.0) -> int:
     """Insert ``count`` synthetic clients with contact points, relationships and curators, and (unless
-    ``policies`` is false) their insured objects, policies and payments (``insurance``); ``policy_scale``
-    multiplies the policies each policyholder holds."""
+    ``policies`` is false) their insured objects, policies, payments (``insurance``) and claims
+    (``claims``); ``policy_scale`` multiplies the policies each policyholder holds. One service request
+    per 20 new clients (``service``)."""
     if count <= 0:
         return 0
     curators = _curators(count)
@@ -461,6 +465,7 @@ def generate_clients(count: int, *, seed: int = 2026, progress: bool = False, po
     admin_id = User.objects.filter(username="admin").values_list("pk", flat=True).first()
     ops = connection.ops
     first_pk = next_id(Client)
+    first_policy_pk = next_id(Policy)
     youngest = BIRTH_REFERENCE.replace(year=BIRTH_REFERENCE.year - 18)
     ctx = _Context(
         seed=seed, pools=pools, cum_weights=cum_weights, curators=curators, tags=tag_ids, admin_id=admin_id,
@@ -511,6 +516,10 @@ def generate_clients(count: int, *, seed: int = 2026, progress: bool = False, po
         record_back_office(book.catalogue, seed=seed, today=book.today)
     if count >= ANALYZE_FROM:
         analyze(touched)
+    today = book.today if book is not None else timezone.localdate()
+    if book is not None:
+        record_claims(seed=seed, today=today, policy_from=first_policy_pk)
+    record_requests(seed=seed, today=today, count=made // 20, clients_from=first_pk)
     return made
 
 

@@ -101,9 +101,10 @@ def _ensure_articles() -> int:
     return made
 
 
-def record_requests(*, seed: int, today: datetime.date, count: int | None = None) -> int:
-    """Add demo service requests with their steps; returns how many were written."""
-    clients = Client.objects.filter(archived_at__isnull=True)
+def record_requests(*, seed: int, today: datetime.date, count: int | None = None, clients_from: int = 1) -> int:
+    """Add demo service requests with their steps about the clients from id ``clients_from`` on;
+    returns how many were written."""
+    clients = Client.objects.filter(archived_at__isnull=True, pk__gte=clients_from)
     total = clients.count()
     if count is None:
         count = total // 20

@@ -14,6 +14,7 @@ DEMO_USERS = [
     ("agent1", Role.AGENT, "Ivan", "Petrov", "Retail sales", "lead", "ru"),
     ("agent2", Role.AGENT, "Maryam", "Karimi", "Corporate sales", None, "fa"),
     ("operator", Role.SERVICE_OPERATOR, "Leyla", "Aliyeva", "Service centre", None, "az"),
+    ("claims", Role.CLAIMS_HANDLER, "Nadia", "Orlova", "Claims", None, "ru"),
     ("marketing", Role.MARKETING, "Wei", "Zhang", "Marketing", None, "zh-hans"),
     ("auditor", Role.AUDITOR, "Emma", "Brown", None, None, "en"),
 ]
