@@ -305,6 +305,17 @@ class Bench:
             print("   ", " | ".join(str(v) for v in row))
 
 
+def ensure_static():
+    """The pages need the static files manifest (no database is written)."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    if "Manifest" in settings.STORAGES["staticfiles"]["BACKEND"] and \
+            not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
+        print("collecting the static files (no manifest under DATA_DIR)…", flush=True)
+        call_command("collectstatic", interactive=False, verbosity=0)
+
+
 def ensure_data(args):
     from django.core.management import call_command
 

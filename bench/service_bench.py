@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from search_bench import describe_environment, setup_django, summary, timed  # noqa: E402
+from search_bench import describe_environment, ensure_static, setup_django, summary, timed  # noqa: E402
 
 TARGET_MS = 500
 PAGE = 50
@@ -130,6 +130,7 @@ def measure(user, lookups, kind=None):
 def main(argv=None):
     args = parse_args(argv)
     setup_django(args)
+    ensure_static()
 
     from django.db import connection
 

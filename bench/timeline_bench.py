@@ -42,7 +42,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from search_bench import describe_environment, setup_django, summary, timed  # noqa: E402
+from search_bench import describe_environment, ensure_static, setup_django, summary, timed  # noqa: E402
 
 TARGET = 200  # ms, median: the timeline's first page for a client with 2,000 events
 TARGETS = {"first": TARGET, "page10": TARGET, "policy": TARGET, "html": TARGET}
@@ -583,17 +583,6 @@ def check_sources(user, client):
                   + (" (and no events on the bench client)" if not events else
                      ": the floor misses its events, the comparison with the app will differ"))
     return floorless
-
-
-def ensure_static():
-    """The pages need the static files manifest (no database is written)."""
-    from django.conf import settings
-    from django.core.management import call_command
-
-    if "Manifest" in settings.STORAGES["staticfiles"]["BACKEND"] and \
-            not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
-        print("collecting the static files (no manifest under DATA_DIR)…", flush=True)
-        call_command("collectstatic", interactive=False, verbosity=0)
 
 
 def main(argv=None):
