@@ -63,7 +63,9 @@ class ClaimListView(ObjectListView):
     export_permission = "claims.view_claim"
 
     def get_queryset(self):
-        return claims_with_missing(super().get_queryset().filter(archived_at__isnull=True))
+        # Newest first; given here because Meta.ordering does not apply to a grouped (annotated) query.
+        return claims_with_missing(super().get_queryset().filter(archived_at__isnull=True)).order_by("-reported_on",
+                                                                                                     "-pk")
 
     def get_table_queryset(self, queryset, table):
         return optimise_for_columns(queryset, table.visible_column_names())
