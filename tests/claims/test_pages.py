@@ -71,6 +71,22 @@ def test_the_policy_card_has_a_claims_tab_with_the_register_link(as_agent, recen
     assert f"/claims/add/?policy={recent_policy.pk}" in page
 
 
+def test_the_policy_cards_claims_tab_shows_its_loss_ratio(as_agent, handler, recent_policy):
+    """3,650.00 a year is 10.00 a day: 61 days since the start earned 610.00. A claim of 1,000.00
+    approved in full, 305.00 paid: 50.0 %; with the 695.00 still reserved, 163.9 %."""
+    from policydesk.claims.services import payout_record
+
+    today = timezone.localdate()
+    claim = receive_all(handler, make_claim(handler, recent_policy, event=today - datetime.timedelta(days=5),
+                                            reported=today - datetime.timedelta(days=4), today=today))
+    claim = claim_approve(actor=handler, claim=claim_transition(actor=handler, claim=claim, status="under_review"),
+                          amount=Decimal("1000.00"))
+    payout_record(actor=handler, claim=claim, amount=Decimal("305.00"), paid_on=today, today=today)
+    page = html(as_agent.get(f"{recent_policy.get_absolute_url()}?tab=claims"))
+    assert 'data-loss="paid">50.0%<' in page and 'data-loss="incurred">163.9%<' in page
+    assert "610.00" in page and claim.number in page
+
+
 def test_the_call_card_offers_to_register_a_claim(as_agent, agent, recent_policy):
     from policydesk.diary.models import Call
 

@@ -18,11 +18,11 @@ from django.views.decorators.http import require_POST
 from policydesk.core.errors import ApplicationError
 from policydesk.core.views import ObjectCardView, ObjectListView, flash_application_error, redirect_back
 
-from .choices import COLLECTING_STATUSES, STATUS_COLOURS, TRANSITIONS, ClaimStatus
+from .choices import COLLECTING_STATUSES, STATUS_COLOURS, TRANSITIONS, ClaimStatus, LossGroup
 from .filtersets import ClaimFilterSet
 from .forms import ApproveForm, ClaimEditForm, ClaimForm, DocumentRequestForm, PayoutForm, RefuseForm
 from .models import Claim, ClaimDocument, ClaimSettings
-from .selectors import claims_with_missing
+from .selectors import claims_with_missing, loss_figures
 from .services import (
     claim_approve,
     claim_refuse,
@@ -327,8 +327,17 @@ def client_claims_context(request, client) -> dict:
 
 
 def policy_claims_context(request, policy) -> dict:
+    """The policy's claims and its loss figures from the start of its cover to today (the policy is
+    visible to the user: the card has checked)."""
     claims = claims_with_missing(Claim.objects.visible_to(request.user).filter(policy=policy,
                                                                                archived_at__isnull=True)
                                  .select_related("policy", "policy__line", "handler")).order_by("-reported_on", "-pk")
+    today = timezone.localdate()
+    figures = None
+    if policy.start_date and policy.start_date <= today:
+        found = loss_figures(None, group=LossGroup.POLICY, date_from=policy.start_date, date_to=today,
+                             keys=[policy.pk], labels=False)
+        figures = found[0] if found else None
     return {"claims": list(claims), "add_url": f"{reverse('claims:add')}?policy={policy.pk}",
-            "can_add": request.user.has_perm("claims.add_claim") and policy.state == "issued"}
+            "can_add": request.user.has_perm("claims.add_claim") and policy.state == "issued",
+            "loss": figures, "loss_since": policy.start_date}
