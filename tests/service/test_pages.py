@@ -204,3 +204,10 @@ def test_the_administrator_sets_working_hours_and_holidays(as_admin):
 def test_an_agent_may_not_change_the_sla(as_agent):
     assert as_agent.get(reverse("service:slarule_list")).status_code == 403
     assert as_agent.get(reverse("service:working_hours")).status_code == 403
+
+
+def test_the_request_card_warns_of_a_blacklisted_client(as_agent, agent, my_client):
+    my_client.is_blacklisted, my_client.blacklist_reason = True, "Threatened staff"
+    my_client.save()
+    card = html(as_agent.get(register(agent, my_client).get_absolute_url()))
+    assert 'id="request-blacklisted"' in card and "Threatened staff" in card
