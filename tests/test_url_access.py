@@ -137,7 +137,8 @@ METHODS = ("get", "post", "put", "patch", "delete", "options")
 #   FOREIGN_NEEDLES: list (optional) text of its foreign objects that must never reach the agent
 #   action_data(world) -> dict (optional) request bodies per URL name, as action_data() below
 #   PUBLIC: set          (optional) its URL names that are public on purpose, each with the reason
-PLUGIN_APPS = ["insurance", "tariffs", "billing", "blanks", "documents", "reports", "diary", "claims", "service"]
+PLUGIN_APPS = ["insurance", "tariffs", "billing", "blanks", "documents", "reports", "diary", "claims", "service",
+               "messaging"]
 PLUGINS = []
 for _app in PLUGIN_APPS:
     try:

@@ -7,16 +7,21 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
-from django.urls import resolve, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from policydesk.core.errors import ApplicationError
-from policydesk.core.views import ObjectCardView, ObjectListView, flash_application_error, redirect_back
+from policydesk.core.views import (
+    ObjectCardView,
+    ObjectListView,
+    flash_application_error,
+    redirect_back,
+    save_columns_view,
+)
 
 from .choices import COLLECTING_STATUSES, STATUS_COLOURS, TRANSITIONS, ClaimStatus, LossGroup
 from .filtersets import ClaimFilterSet
@@ -74,25 +79,7 @@ class ClaimListView(ObjectListView):
         return {"can_add": request.user.has_perm("claims.add_claim")}
 
 
-@login_required
-@require_POST
-def save_columns(request):
-    """Remember the columns chosen for the claims list."""
-    try:
-        view_class = resolve(request.POST.get("next", "").split("?")[0]).func.view_class
-    except Exception:  # noqa: BLE001 (an unresolvable "next" is the same bad request)
-        view_class = None
-    if view_class is not ClaimListView:
-        return HttpResponseBadRequest(_("Unknown list."))
-    allowed = set(ClaimTable([], user=request.user).all_column_names)
-    chosen = [c for c in request.POST.getlist("columns") if c in allowed]
-    if not chosen:
-        return HttpResponseBadRequest(_("Choose at least one column."))
-    prefs = dict(request.user.preferences)
-    prefs[ClaimTable.preference_key()] = chosen
-    request.user.preferences = prefs
-    request.user.save(update_fields=["preferences"])
-    return redirect_back(request, reverse("claims:list"))
+save_columns = save_columns_view("policydesk.claims.", "claims:list")
 
 
 def document_rows(claim, today=None):

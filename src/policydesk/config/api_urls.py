@@ -4,7 +4,8 @@ from importlib import import_module
 
 from rest_framework.routers import DefaultRouter
 
-API_APPS = ["clients", "insurance", "tariffs", "billing", "blanks", "documents", "reports", "diary", "claims", "service"]
+API_APPS = ["clients", "insurance", "tariffs", "billing", "blanks", "documents", "reports", "diary", "claims", "service",
+            "messaging"]
 
 router = DefaultRouter()
 for app in API_APPS:

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "policydesk.diary",
     "policydesk.claims",
     "policydesk.service",
+    "policydesk.messaging",
     "policydesk.demo",
 ]
 
@@ -292,6 +293,11 @@ SPECTACULAR_SETTINGS = {
         "RequestChannelEnum": "policydesk.service.choices.Channel",
         "ReplyChannelEnum": "policydesk.service.choices.ReplyChannel",
         "ArticleKindEnum": "policydesk.service.choices.ArticleKind",
+        "MessageChannelEnum": "policydesk.messaging.choices.Channel",
+        "MessageStatusEnum": "policydesk.messaging.choices.MessageStatus",
+        "MessageEventEnum": "policydesk.messaging.choices.Event",
+        "MessagePurposeEnum": "policydesk.messaging.choices.Purpose",
+        "SkipReasonEnum": "policydesk.messaging.choices.SkipReason",
         # The interface's languages: a client's preferred language, a user's, an article's.
         "LanguageEnum": LANGUAGES,
     },

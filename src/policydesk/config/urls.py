@@ -4,6 +4,7 @@ from django.views.i18n import JavaScriptCatalog, set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from policydesk.core import pages
+from policydesk.messaging.api import WebhookView
 
 urlpatterns = [
     path("", pages.dashboard, name="dashboard"),
@@ -19,6 +20,8 @@ urlpatterns = [
     path("diary/", include("policydesk.diary.urls")),
     path("claims/", include("policydesk.claims.urls")),
     path("service/", include("policydesk.service.urls")),
+    path("messaging/", include("policydesk.messaging.urls")),
+    path("api/messaging/webhooks/<str:secret>/<str:kind>/", WebhookView.as_view(), name="messaging-webhook"),
     path("api/", include("policydesk.config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -8,13 +8,16 @@ import csv
 
 import tablib
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.urls import resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
 from .navigation import MODES
@@ -171,3 +174,31 @@ def flash_application_error(request, form, exc) -> None:
     if not exc.errors:
         form.add_error(None, exc.message)
     messages.error(request, exc.message)
+
+
+def save_columns_view(module_prefix: str, fallback_url_name: str):
+    """A view that remembers the columns a user chose for one of the lists of an app: ``next`` names
+    the list (one of ``module_prefix``'s ObjectListViews), ``columns`` the names chosen."""
+
+    @login_required
+    @require_POST
+    def save_columns(request):
+        try:
+            view_class = resolve(request.POST.get("next", "").split("?")[0]).func.view_class
+        except Exception:  # noqa: BLE001 (any unresolvable "next" is the same bad request)
+            view_class = None
+        if not (isinstance(view_class, type) and issubclass(view_class, ObjectListView)
+                and view_class.__module__.startswith(module_prefix)):
+            return HttpResponseBadRequest(_("Unknown list."))
+        table_class = view_class.table_class
+        allowed = set(table_class([], user=request.user).all_column_names)
+        chosen = [c for c in request.POST.getlist("columns") if c in allowed]
+        if not chosen:
+            return HttpResponseBadRequest(_("Choose at least one column."))
+        prefs = dict(request.user.preferences)
+        prefs[table_class.preference_key()] = chosen
+        request.user.preferences = prefs
+        request.user.save(update_fields=["preferences"])
+        return redirect_back(request, reverse(fallback_url_name))
+
+    return save_columns

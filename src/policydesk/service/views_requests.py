@@ -11,16 +11,21 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
-from django.urls import resolve, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from policydesk.core.errors import ApplicationError
 from policydesk.core.forms import apply_user_calendar
-from policydesk.core.views import ObjectCardView, ObjectListView, flash_application_error, redirect_back
+from policydesk.core.views import (
+    ObjectCardView,
+    ObjectListView,
+    flash_application_error,
+    redirect_back,
+    save_columns_view,
+)
 from policydesk.diary.views_common import initial_links, next_url
 
 from .choices import RequestStatus
@@ -301,24 +306,4 @@ def satisfaction_report_view(request):
                                                    "date_to": date_to})
 
 
-@login_required
-@require_POST
-def save_columns(request):
-    """Remember the columns chosen for the requests list, the control list or the knowledge base."""
-    try:
-        view_class = resolve(request.POST.get("next", "").split("?")[0]).func.view_class
-    except Exception:  # noqa: BLE001 (any unresolvable "next" is the same bad request)
-        view_class = None
-    if not (isinstance(view_class, type) and issubclass(view_class, ObjectListView)
-            and view_class.__module__.startswith("policydesk.service.")):
-        return HttpResponseBadRequest(_("Unknown list."))
-    table_class = view_class.table_class
-    allowed = set(table_class([], user=request.user).all_column_names)
-    chosen = [c for c in request.POST.getlist("columns") if c in allowed]
-    if not chosen:
-        return HttpResponseBadRequest(_("Choose at least one column."))
-    prefs = dict(request.user.preferences)
-    prefs[table_class.preference_key()] = chosen
-    request.user.preferences = prefs
-    request.user.save(update_fields=["preferences"])
-    return redirect_back(request, reverse("service:request_list"))
+save_columns = save_columns_view("policydesk.service.", "service:request_list")

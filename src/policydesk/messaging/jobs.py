@@ -1,0 +1,66 @@
+"""Messaging's background jobs (Huey). Thin: the work is in sending.py and inbound.py.
+
+The sender runs every minute and right after a message is queued; a lock keeps it to one at a time
+(so that the gateway's rate holds across workers), and a run that finds the lock taken simply leaves
+the work to the one running.
+"""
+
+import logging
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+from huey.exceptions import TaskLockedException
+
+logger = logging.getLogger(__name__)
+
+# A sender killed outright leaves its lock behind (neither Huey's SQLite storage nor Redis before 7.4
+# expires it): the worker flushes its locks when it starts (`policydesk run`, run_huey --flush-locks).
+LOCK = "policydesk-messaging-sender"
+
+
+def run_sender(limit: int | None = None) -> dict:
+    from .sending import BATCH, send_due
+
+    total = {"sent": 0, "retry": 0, "failed": 0, "deferred": 0}
+    try:
+        with lock_task(LOCK):
+            while True:
+                done = send_due(limit=limit or BATCH)
+                for key, value in done.items():
+                    total[key] += value
+                if sum(done.values()) < (limit or BATCH) or limit is not None:
+                    break
+    except TaskLockedException:
+        logger.debug("The sender is already running.")
+    return total
+
+
+@db_periodic_task(crontab(minute="*"))
+def send_messages():
+    """Send what is due: new messages, retries whose time has come, messages after the quiet hours."""
+    return run_sender()
+
+
+@db_task()
+def send_messages_soon():
+    return run_sender()
+
+
+def send_messages_now():
+    """Ask the worker to send now (after a message was queued); in tests, Huey runs it at once."""
+    send_messages_soon()
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def receive_sms():
+    """Read what a polled gateway (SMPP) holds for us: delivery receipts and incoming SMS."""
+    from .inbound import apply_received
+    from .models import MessagingSettings
+    from .sending import sms_gateway
+
+    config = MessagingSettings.current()
+    if config.gateway != "smpp":
+        return 0
+    with sms_gateway(config) as gateway:
+        received = gateway.receive(timeout=5)
+    return apply_received(received)

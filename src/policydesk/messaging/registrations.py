@@ -1,0 +1,50 @@
+"""What messaging plugs into the shared registries: role permissions, the client card's Messages tab,
+the timeline, the menu, and its jobs."""
+
+from django.utils.translation import gettext_lazy as _
+
+from policydesk.accounts.choices import Role
+from policydesk.accounts.roles import grant
+from policydesk.core.navigation import register_menu_item
+from policydesk.core.tabs import CardTab, register_card_tab
+from policydesk.core.timeline import TimelineSource, register_timeline_source
+
+# Huey runs only the periodic tasks of modules that are imported.
+from . import jobs  # noqa: F401
+from .selectors import client_messages_context, message_timeline
+
+EVERY_ROLE = list(Role)
+FRONT_OFFICE = [Role.AGENT, Role.TEAM_LEAD, Role.SERVICE_OPERATOR, Role.CLAIMS_HANDLER, Role.MARKETING]
+
+# Everyone sees the messages of the clients they may see; whoever talks to clients writes to them,
+# records an opt-out, and cancels or re-sends a message; marketing and the heads write templates.
+grant(EVERY_ROLE, "messaging.view_message", "messaging.view_messagetemplate", "messaging.view_templatetext",
+      "messaging.view_incomingsms", "messaging.view_optout")
+grant(FRONT_OFFICE, "messaging.add_message", "messaging.change_message", "messaging.add_optout",
+      "messaging.delete_optout")
+grant([Role.MARKETING, Role.TEAM_LEAD], "messaging.add_messagetemplate", "messaging.change_messagetemplate")
+grant([Role.AUDITOR, Role.TEAM_LEAD, Role.MARKETING], "messaging.view_historicalmessagetemplate",
+      "messaging.view_historicaltemplatetext")
+grant([Role.AUDITOR], "messaging.view_messagingsettings")
+
+
+def _template_overview(request, obj):
+    from .views import template_overview_context
+
+    return template_overview_context(request, obj)
+
+
+register_card_tab("clients.client", CardTab(
+    slug="messages", label=_("Messages"), template="messaging/tabs/client_messages.html", weight=45,
+    permission="messaging.view_message", context=client_messages_context))
+register_card_tab("messaging.message", CardTab(
+    slug="overview", label=_("Overview"), template="messaging/tabs/message_overview.html", weight=0))
+register_card_tab("messaging.messagetemplate", CardTab(
+    slug="overview", label=_("Overview"), template="messaging/tabs/template_overview.html", weight=0,
+    context=_template_overview))
+register_timeline_source(TimelineSource("messages", _("Messages"), message_timeline,
+                                        permission="messaging.view_message", weight=60))
+
+register_menu_item("marketing", _("Outbox"), "messaging:outbox", "messaging.view_message")
+register_menu_item("marketing", _("Message templates"), "messaging:template_list", "messaging.view_messagetemplate")
+register_menu_item("settings", _("Messaging settings"), "messaging:settings", "messaging.change_messagingsettings")

@@ -1,0 +1,285 @@
+"""Writes of messaging: templates, queueing a message (once per key, or not at all with the reason),
+opt-outs. Sending is in sending.py; what comes back from the gateway (delivery reports, replies) in
+inbound.py.
+
+Who gets what: an SMS goes to the client's primary mobile number, an email to their primary address.
+Nothing goes to an archived or blacklisted client, nor by a channel the client opted out of; marketing
+needs the client's consent to marketing by that channel. A message that may not go is still written,
+as *not sent*, with the reason: the outbox tells why a client did not hear from the agency.
+"""
+
+import datetime
+
+import phonenumbers
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from policydesk.core.errors import ApplicationError
+from policydesk.core.services import service
+
+from .choices import Channel, Event, MessageStatus, OptOutSource, Purpose, SkipReason
+from .models import Message, MessageTemplate, OptOut, TemplateText
+from .placeholders import allowed_names
+from .rendering import TemplateError, render, validate_template
+from .smslength import sms_length
+
+LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
+
+
+# -- templates ---------------------------------------------------------------------------------------
+
+
+def _template_errors(event: str, channel: str, texts: dict[str, tuple[str, str]]) -> dict[str, list[str]]:
+    allowed = allowed_names(event)
+    errors: dict[str, list[str]] = {}
+    for language, (subject, body) in texts.items():
+        for field, text in ((f"subject_{language}", subject), (f"body_{language}", body)):
+            try:
+                validate_template(text or "", allowed=allowed)
+            except TemplateError as exc:
+                errors.setdefault(field, []).append(str(exc))
+        if channel == Channel.EMAIL and body.strip() and not subject.strip():
+            errors.setdefault(f"subject_{language}", []).append(_("An email needs a subject."))
+    if not any(body.strip() for _subject, body in texts.values()):
+        errors.setdefault(f"body_{settings.LANGUAGE_CODE}", []).append(_("Write the text in at least one language."))
+    return errors
+
+
+@service
+def template_save(*, actor, name: str, channel: str, event: str, texts: dict[str, tuple[str, str]],
+                  template: MessageTemplate | None = None, is_active: bool = True) -> MessageTemplate:
+    """Create or change a template and its texts (``texts``: language → (subject, body); an empty body
+    removes that language). Every text is checked: an unknown placeholder or broken syntax is refused
+    with its position, and nothing is saved."""
+    name = (name or "").strip()
+    errors = _template_errors(event, channel, texts)
+    if not name:
+        errors.setdefault("name", []).append(_("Give the template a name."))
+    elif MessageTemplate.objects.filter(name=name, archived_at__isnull=True).exclude(
+            pk=getattr(template, "pk", None)).exists():
+        errors.setdefault("name", []).append(_("Another template has this name."))
+    if channel not in Channel.values:
+        errors.setdefault("channel", []).append(_("Choose the channel."))
+    if event not in Event.values:
+        errors.setdefault("event", []).append(_("Choose the event."))
+    if errors:
+        raise ApplicationError(_("Please correct the errors below."), errors=errors)
+    template = template or MessageTemplate()
+    template.name, template.channel, template.event, template.is_active = name, channel, event, is_active
+    template.save()
+    existing = {t.language: t for t in template.texts.all()}
+    for language, (subject, body) in texts.items():
+        text = existing.get(language)
+        if not body.strip():
+            if text is not None:
+                text.delete()
+            continue
+        text = text or TemplateText(template=template, language=language)
+        if (text.subject, text.body) != (subject.strip(), body.strip()):
+            text.subject, text.body = subject.strip(), body.strip()
+            text.save()
+    return template
+
+
+def template_text(template: MessageTemplate, language: str) -> TemplateText | None:
+    """The template's text in ``language``, else in the agency's language, else English, else any."""
+    texts = {t.language: t for t in template.texts.all()}
+    for code in (language, settings.LANGUAGE_CODE, "en"):
+        if code and code in texts:
+            return texts[code]
+    return next(iter(texts.values()), None)
+
+
+def render_template(template: MessageTemplate, language: str, context: dict) -> tuple[str, str, str]:
+    """(subject, body, language used) of ``template`` for a reader of ``language``."""
+    text = template_text(template, language)
+    if text is None:
+        return "", "", language
+    subject = render(text.subject, context).strip() if text.subject else ""
+    return " ".join(subject.split()), render(text.body, context).strip(), text.language
+
+
+# -- who may receive what ------------------------------------------------------------------------------
+
+
+def sms_number(client) -> tuple[str, str]:
+    """(E.164 number, "") of the client's mobile phone to text, or ("", skip reason)."""
+    numbers = [(p.number, p.kind) for p in sorted(client.phones.all(), key=lambda p: (not p.is_primary, p.pk))]
+    if not numbers:
+        return "", SkipReason.NO_ADDRESS
+    for number, kind in numbers:
+        if mobile_number_ok(number) and kind in ("mobile", ""):
+            return number, ""
+    for number, _kind in numbers:
+        if mobile_number_ok(number):
+            return number, ""
+    return "", SkipReason.INVALID_ADDRESS
+
+
+def mobile_number_ok(number: str) -> bool:
+    """Whether an SMS can go to this E.164 number: valid, and a mobile (or a number that may be one)."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return False
+    if not phonenumbers.is_valid_number(parsed):
+        return False
+    return phonenumbers.number_type(parsed) in (phonenumbers.PhoneNumberType.MOBILE,
+                                                phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
+def email_address(client) -> tuple[str, str]:
+    emails = sorted(client.emails.all(), key=lambda e: (not e.is_primary, e.pk))
+    return (emails[0].address, "") if emails else ("", SkipReason.NO_ADDRESS)
+
+
+def postal_address(client) -> tuple[str, str]:
+    addresses = sorted(client.addresses.all(), key=lambda a: (not a.is_primary, a.pk))
+    return (str(addresses[0]), "") if addresses else ("", SkipReason.NO_ADDRESS)
+
+
+def recipient_for(client, channel: str, purpose: str = Purpose.SERVICE,
+                  opted_out: set[str] | None = None) -> tuple[str, str]:
+    """(address, "") where ``client`` may receive a message by ``channel``, or ("", the reason not).
+    ``opted_out``: the client's opted-out channels when the caller has read them for many clients."""
+    if client.archived_at is not None:
+        return "", SkipReason.ARCHIVED
+    if client.is_blacklisted:
+        return "", SkipReason.BLACKLISTED
+    if opted_out is None:
+        opted_out = set(client.opt_outs.values_list("channel", flat=True))
+    if channel in opted_out:
+        return "", SkipReason.OPTED_OUT
+    if purpose == Purpose.MARKETING and not getattr(client, f"consent_{'post' if channel == 'letter' else channel}"):
+        return "", SkipReason.NO_CONSENT
+    if channel == Channel.SMS:
+        return sms_number(client)
+    if channel == Channel.EMAIL:
+        return email_address(client)
+    return postal_address(client)
+
+
+# -- queueing -------------------------------------------------------------------------------------------
+
+
+def _on_commit_send():
+    from .jobs import send_messages_now
+
+    transaction.on_commit(send_messages_now)
+
+
+def message_queue(*, actor, channel: str, body: str, client=None, user=None, recipient: str = "", subject: str = "",
+                  template: MessageTemplate | None = None, language: str = "", purpose: str = Purpose.SERVICE,
+                  key: str | None = None, skip_reason: str = "", not_before: datetime.datetime | None = None,
+                  policy=None, claim=None, request=None, task=None) -> Message | None:
+    """Write a message into the outbox: queued for the sender, or *not sent* with ``skip_reason``.
+    With a ``key`` already used, nothing is written and None is returned (the message exists)."""
+    now = timezone.now()
+    if not skip_reason and not body.strip():
+        skip_reason = SkipReason.NO_TEXT
+    message = Message(
+        channel=channel, client=client, user=user, recipient=recipient, subject=subject[:300], body=body,
+        template=template, language=language, purpose=purpose, key=key, policy=policy, claim=claim, request=request,
+        task=task, created_by=actor if getattr(actor, "pk", None) else None,
+        status=MessageStatus.SKIPPED if skip_reason else MessageStatus.QUEUED, skip_reason=skip_reason,
+        next_attempt_at=None if skip_reason else max(not_before or now, now),
+        parts=sms_length(body).parts if channel == Channel.SMS and body else None)
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:
+        if key and Message.objects.filter(key=key).exists():
+            return None
+        raise
+    if message.status == MessageStatus.QUEUED and channel != Channel.LETTER:
+        _on_commit_send()
+    return message
+
+
+def message_to_client(*, actor, client, channel: str, purpose: str = Purpose.SERVICE,
+                      template: MessageTemplate | None = None, subject: str = "", body: str = "",
+                      context: dict | None = None, key: str | None = None, **about) -> Message | None:
+    """A message to ``client`` by ``channel`` from ``template`` (rendered in the client's language with
+    ``context``) or from the ``subject`` and ``body`` given; queued, or written as not sent with the
+    reason when the client may not receive it."""
+    from .placeholders import message_context
+
+    recipient, reason = recipient_for(client, channel, purpose)
+    language = client.preferred_language or settings.LANGUAGE_CODE
+    if template is not None:
+        context = context if context is not None else message_context(client=client, language=language, **about)
+        subject, body, language = render_template(template, language, context)
+    return message_queue(actor=actor, channel=channel, client=client, recipient=recipient, subject=subject,
+                         body=body, template=template, language=language, purpose=purpose, key=key,
+                         skip_reason=reason, **about)
+
+
+@service
+def message_send_now(*, actor, client, channel: str, template: MessageTemplate | None = None, subject: str = "",
+                     body: str = "", **about) -> Message:
+    """A message a user writes to a client from the card (a template, or their own text)."""
+    if template is None and not body.strip():
+        raise ApplicationError(_("Write the text or choose a template."),
+                               errors={"body": [_("Write the text or choose a template.")]})
+    if template is not None and template.channel != channel:
+        raise ApplicationError(_("The template is not for this channel."),
+                               errors={"template": [_("The template is not for this channel.")]})
+    if channel == Channel.EMAIL and template is None and not subject.strip():
+        raise ApplicationError(_("An email needs a subject."), errors={"subject": [_("An email needs a subject.")]})
+    message = message_to_client(actor=actor, client=client, channel=channel, template=template, subject=subject,
+                                body=body, **about)
+    if message.status == MessageStatus.SKIPPED:
+        reason = message.get_skip_reason_display()
+        raise ApplicationError(_("Not sent: %(reason)s.") % {"reason": reason}, errors={"channel": [reason]})
+    return message
+
+
+@service
+def message_cancel(*, actor, message: Message) -> Message:
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    if message.status != MessageStatus.QUEUED:
+        raise ApplicationError(_("Only a message waiting to be sent can be cancelled."))
+    message.status = MessageStatus.CANCELLED
+    message.next_attempt_at = None
+    message.save(update_fields=["status", "next_attempt_at", "updated_at"])
+    return message
+
+
+@service
+def message_retry(*, actor, message: Message) -> Message:
+    """Send a failed message again (the gateway may have been down): attempts start again."""
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    if message.status != MessageStatus.FAILED:
+        raise ApplicationError(_("Only a failed message can be sent again."))
+    message.status, message.attempts, message.failed_at = MessageStatus.QUEUED, 0, None
+    message.next_attempt_at = timezone.now()
+    message.save(update_fields=["status", "attempts", "failed_at", "next_attempt_at", "updated_at"])
+    _on_commit_send()
+    return message
+
+
+# -- opt-outs ---------------------------------------------------------------------------------------------
+
+
+@service
+def opt_out(*, actor, client, channel: str, source: str = OptOutSource.STAFF, note: str = "") -> OptOut:
+    """The client receives nothing more by ``channel`` (and withdraws the marketing consent for it).
+    Queued messages to the client by that channel are written as not sent. Idempotent."""
+    found = OptOut.objects.filter(client=client, channel=channel).first()
+    if found is None:
+        found = OptOut.objects.create(client=client, channel=channel, source=source, note=note[:300],
+                                      recorded_by=actor if getattr(actor, "pk", None) else None)
+    consent = f"consent_{'post' if channel == Channel.LETTER else channel}"
+    if getattr(client, consent, False):
+        setattr(client, consent, False)
+        client.save(update_fields=[consent, "updated_at"])
+    Message.objects.filter(client=client, channel=channel, status=MessageStatus.QUEUED).update(
+        status=MessageStatus.SKIPPED, skip_reason=SkipReason.OPTED_OUT, next_attempt_at=None, updated_at=timezone.now())
+    return found
+
+
+@service
+def opt_in(*, actor, client, channel: str) -> None:
+    OptOut.objects.filter(client=client, channel=channel).delete()

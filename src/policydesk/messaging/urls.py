@@ -1,0 +1,25 @@
+from django.urls import path
+
+from policydesk.core.views import save_columns_view
+
+from . import views
+
+app_name = "messaging"
+urlpatterns = [
+    path("outbox/", views.OutboxView.as_view(), name="outbox"),
+    path("columns/", save_columns_view("policydesk.messaging.", "messaging:outbox"), name="columns"),
+    path("messages/<int:pk>/", views.MessageCardView.as_view(), name="message"),
+    path("messages/<int:pk>/cancel/", views.message_cancel_view, name="message_cancel"),
+    path("messages/<int:pk>/retry/", views.message_retry_view, name="message_retry"),
+    path("templates/", views.TemplateListView.as_view(), name="template_list"),
+    path("templates/add/", views.template_add, name="template_add"),
+    path("templates/preview/", views.template_preview, name="template_preview"),
+    path("templates/placeholders/", views.template_placeholders, name="template_placeholders"),
+    path("templates/<int:pk>/", views.TemplateCardView.as_view(), name="template"),
+    path("templates/<int:pk>/edit/", views.template_edit, name="template_edit"),
+    path("templates/<int:pk>/archive/", views.template_archive, name="template_archive"),
+    path("clients/<int:pk>/send/", views.send_to_client, name="send"),
+    path("clients/<int:pk>/opt-out/", views.client_opt_out, name="opt_out"),
+    path("sms-count/", views.sms_count, name="sms_count"),
+    path("settings/", views.settings_page, name="settings"),
+]

@@ -1,0 +1,285 @@
+"""Pages of messaging: the outbox and a message's card, templates with their live preview, a message
+from the client card, opt-outs, and the administrator's settings (gateway, sender, quiet hours)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from policydesk.clients.models import Client
+from policydesk.core.errors import ApplicationError
+from policydesk.core.views import ObjectCardView, ObjectListView, flash_application_error, redirect_back
+
+from .choices import Channel, Event, MessageStatus
+from .filtersets import MessageFilterSet, TemplateFilterSet
+from .forms import MessagingSettingsForm, SendForm, TemplateForm
+from .models import Message, MessageTemplate, MessagingSettings
+from .placeholders import allowed_names, example_context, message_context, placeholders_for
+from .rendering import TemplateError, validate_template
+from .rendering import render as render_text
+from .services import (
+    message_cancel,
+    message_retry,
+    message_send_now,
+    opt_in,
+    opt_out,
+    template_save,
+)
+from .smslength import sms_length
+from .tables import MessageTable, TemplateTable
+
+
+def require(request, permission: str) -> None:
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+
+
+# -- the outbox --------------------------------------------------------------------------------------------
+
+
+class OutboxView(ObjectListView):
+    model = Message
+    filterset_class = MessageFilterSet
+    table_class = MessageTable
+    template_name = "messaging/outbox.html"
+    export_permission = "messaging.view_message"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("client", "template", "user").order_by("-created_at", "-pk")
+
+
+class MessageCardView(ObjectCardView):
+    model = Message
+    template_name = "messaging/message.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("client", "template", "user", "created_by", "policy", "claim",
+                                                     "request", "task")
+
+    def get_extra_context(self, request, obj):
+        can_change = request.user.has_perm("messaging.change_message")
+        return {"message": obj, "can_cancel": can_change and obj.status == MessageStatus.QUEUED,
+                "can_retry": can_change and obj.status == MessageStatus.FAILED}
+
+
+def _message_action(request, pk, func, success: str):
+    require(request, "messaging.change_message")
+    message = get_object_or_404(Message.objects.visible_to(request.user), pk=pk)
+    try:
+        func(actor=request.user, message=message)
+        messages.success(request, success)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect_back(request, message.get_absolute_url())
+
+
+@login_required
+@require_POST
+def message_cancel_view(request, pk):
+    return _message_action(request, pk, message_cancel, _("The message will not be sent."))
+
+
+@login_required
+@require_POST
+def message_retry_view(request, pk):
+    return _message_action(request, pk, message_retry, _("The message is queued again."))
+
+
+# -- templates ------------------------------------------------------------------------------------------------
+
+
+class TemplateListView(ObjectListView):
+    model = MessageTemplate
+    filterset_class = TemplateFilterSet
+    table_class = TemplateTable
+    template_name = "messaging/template_list.html"
+
+    def get_queryset(self):
+        return MessageTemplate.objects.filter(archived_at__isnull=True).prefetch_related("texts")
+
+    def get_extra_context(self, request):
+        return {"can_add": request.user.has_perm("messaging.add_messagetemplate")}
+
+
+def _template_page(request, form, template=None):
+    event = form.data.get("event") if form.is_bound else form.initial.get("event", Event.GENERAL)
+    return render(request, "messaging/template_form.html", {
+        "form": form, "template": template, "placeholders": placeholders_for(event or Event.GENERAL),
+        "clients_url": reverse("clients:suggest")})
+
+
+def _template_edit(request, template=None):
+    form = TemplateForm(request.POST or None, template=template)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            template = template_save(actor=request.user, template=template, name=data["name"],
+                                     channel=data["channel"], event=data["event"], texts=form.texts(),
+                                     is_active=data["is_active"])
+        except ApplicationError as exc:
+            flash_application_error(request, form, exc)
+        else:
+            messages.success(request, _("The template is saved."))
+            return redirect(template.get_absolute_url())
+    return _template_page(request, form, template)
+
+
+@login_required
+def template_add(request):
+    require(request, "messaging.add_messagetemplate")
+    return _template_edit(request)
+
+
+@login_required
+def template_edit(request, pk):
+    require(request, "messaging.change_messagetemplate")
+    template = get_object_or_404(MessageTemplate, pk=pk, archived_at__isnull=True)
+    return _template_edit(request, template)
+
+
+class TemplateCardView(ObjectCardView):
+    model = MessageTemplate
+    template_name = "messaging/template_card.html"
+
+    def get_queryset(self):
+        return MessageTemplate.objects.prefetch_related("texts")
+
+    def get_extra_context(self, request, obj):
+        return {"template": obj, "can_change": request.user.has_perm("messaging.change_messagetemplate")
+                and obj.archived_at is None}
+
+
+def template_overview_context(request, template) -> dict:
+    """Each language's text, rendered with example values, with its SMS length."""
+    context = example_context(template.event)
+    texts = []
+    for text in sorted(template.texts.all(), key=lambda t: t.language):
+        body = render_text(text.body, context)
+        texts.append({"text": text, "subject": render_text(text.subject, context) if text.subject else "",
+                      "body": body, "length": sms_length(body) if template.channel == Channel.SMS else None})
+    sent = Message.objects.visible_to(request.user).filter(template=template)
+    return {"texts": texts, "placeholders": placeholders_for(template.event), "sent_count": sent.count(),
+            "sent_url": f"{reverse('messaging:outbox')}?template={template.pk}"}
+
+
+@login_required
+@require_POST
+def template_archive(request, pk):
+    require(request, "messaging.change_messagetemplate")
+    template = get_object_or_404(MessageTemplate, pk=pk, archived_at__isnull=True)
+    from django.utils import timezone
+
+    template.archived_at = timezone.now()
+    template.save(update_fields=["archived_at", "updated_at"])
+    messages.success(request, _("The template is archived."))
+    return redirect("messaging:template_list")
+
+
+@login_required
+def template_placeholders(request):
+    """The placeholder list beside the editor, for the event chosen (htmx)."""
+    require(request, "messaging.view_messagetemplate")
+    event = request.GET.get("event") if request.GET.get("event") in Event.values else Event.GENERAL
+    return render(request, "messaging/_placeholders.html", {"placeholders": placeholders_for(event)})
+
+
+@login_required
+@require_POST
+def template_preview(request):
+    """The live preview beside the editor (htmx): one language's text checked and rendered with
+    example values, or for a chosen client, with its SMS length; a mistake shows with its position."""
+    require(request, "messaging.view_messagetemplate")
+    event = request.POST.get("event") or Event.GENERAL
+    channel = request.POST.get("channel") or Channel.SMS
+    language = request.POST.get("language") or "en"
+    subject = request.POST.get(f"subject_{language}", "")
+    body = (request.POST.get(f"body_{language}", "") or "").replace("\r\n", "\n")
+    context = example_context(event)
+    client = None
+    client_id = request.POST.get("client")
+    if client_id and client_id.isdigit():
+        client = Client.objects.visible_to(request.user).filter(pk=int(client_id)).first()
+        if client is not None:
+            context = {**context, **message_context(client=client, language=language)}
+    error = None
+    rendered_subject = rendered_body = ""
+    try:
+        validate_template(subject, allowed=allowed_names(event))
+        validate_template(body, allowed=allowed_names(event))
+        rendered_subject, rendered_body = render_text(subject, context), render_text(body, context)
+    except TemplateError as exc:
+        error = str(exc)
+    return render(request, "messaging/_preview.html", {
+        "error": error, "subject": rendered_subject, "body": rendered_body, "channel": channel, "client": client,
+        "length": sms_length(rendered_body) if channel == Channel.SMS and not error else None})
+
+
+# -- from the client card ---------------------------------------------------------------------------------------
+
+
+@login_required
+def send_to_client(request, pk):
+    require(request, "messaging.add_message")
+    client = get_object_or_404(Client.objects.visible_to(request.user), pk=pk, archived_at__isnull=True)
+    form = SendForm(request.POST or None, initial={"channel": request.GET.get("channel", Channel.SMS)})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            message = message_send_now(actor=request.user, client=client, channel=data["channel"],
+                                       template=data["template"], subject=data["subject"],
+                                       body=(data["body"] or "").replace("\r\n", "\n"))
+        except ApplicationError as exc:
+            flash_application_error(request, form, exc)
+        else:
+            messages.success(request, _("The message is in the outbox: %(recipient)s.") % {
+                "recipient": message.recipient})
+            return redirect_back(request, f"{client.get_absolute_url()}?tab=messages")
+    return render(request, "messaging/send.html", {"form": form, "client": client})
+
+
+@login_required
+@require_POST
+def client_opt_out(request, pk):
+    require(request, "messaging.add_optout")
+    client = get_object_or_404(Client.objects.visible_to(request.user), pk=pk)
+    channel = request.POST.get("channel")
+    if channel not in Channel.values:
+        messages.error(request, _("Choose the channel."))
+    elif request.POST.get("action") == "in":
+        opt_in(actor=request.user, client=client, channel=channel)
+        messages.success(request, _("The client receives %(channel)s messages again.") % {
+            "channel": Channel(channel).label})
+    else:
+        opt_out(actor=request.user, client=client, channel=channel, note=request.POST.get("note", ""))
+        messages.success(request, _("The client receives no more %(channel)s messages.") % {
+            "channel": Channel(channel).label})
+    return redirect_back(request, f"{client.get_absolute_url()}?tab=messages")
+
+
+@login_required
+@require_POST
+def sms_count(request):
+    """The SMS counter under a text box (htmx): characters, parts, the encoding."""
+    text = (request.POST.get(request.POST.get("field", ""), "") or "").replace("\r\n", "\n")
+    return render(request, "messaging/_sms_count.html", {"length": sms_length(text)})
+
+
+# -- settings ------------------------------------------------------------------------------------------------------
+
+
+@login_required
+def settings_page(request):
+    require(request, "messaging.change_messagingsettings")
+    instance = MessagingSettings.current()
+    form = MessagingSettingsForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("The messaging settings are saved."))
+        return redirect("messaging:settings")
+    base = request.build_absolute_uri("/")[:-1]
+    return render(request, "messaging/settings.html", {
+        "form": form, "report_url": base + reverse("messaging-webhook", args=[instance.webhook_secret, "report"]),
+        "incoming_url": base + reverse("messaging-webhook", args=[instance.webhook_secret, "incoming"])})

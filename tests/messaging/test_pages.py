@@ -1,0 +1,128 @@
+"""The messaging pages: the outbox within the scope and at a fixed query count, writing to a client
+from the card, the template editor with its live preview, opt-outs, the settings."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from policydesk.messaging.models import Message, MessageTemplate, MessagingSettings, OptOut
+from policydesk.messaging.services import message_queue
+
+from ..conftest import login
+from .conftest import reachable
+
+pytestmark = pytest.mark.django_db
+
+
+def html(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()
+
+
+def test_the_agent_writes_an_sms_from_the_client_card(as_agent, anna, sms_template):
+    tab = html(as_agent.get(f"/clients/{anna.pk}/?tab=messages"))
+    assert reverse("messaging:send", args=[anna.pk]) in tab
+    response = as_agent.post(reverse("messaging:send", args=[anna.pk]), {"channel": "sms", "body": "Call me back"})
+    assert response.status_code == 302
+    message = Message.objects.get()
+    assert (message.client, message.recipient, message.body, message.created_by.username) == (
+        anna, "+79161234567", "Call me back", "agent")
+    tab = html(as_agent.get(f"/clients/{anna.pk}/?tab=messages"))
+    assert f'data-message="{message.pk}"' in tab and "Call me back" in tab
+    timeline = html(as_agent.get(f"/clients/{anna.pk}/?tab=timeline"))
+    assert "Call me back" in timeline
+
+
+def test_a_blacklisted_client_is_not_written_to_and_the_reason_is_shown(as_agent, anna):
+    anna.is_blacklisted = True
+    anna.save()
+    page = html(as_agent.post(reverse("messaging:send", args=[anna.pk]), {"channel": "sms", "body": "Hi"}))
+    assert "blacklisted" in page and not Message.objects.exists()
+
+
+def test_another_departments_client_and_messages_are_not_found(as_agent, other_agent, foreign_client):
+    reachable(foreign_client)
+    message = message_queue(actor=other_agent, channel="sms", client=foreign_client, recipient="+79161234567",
+                            body="Secret")
+    assert as_agent.get(reverse("messaging:send", args=[foreign_client.pk])).status_code == 404
+    assert as_agent.get(message.get_absolute_url()).status_code == 404
+    assert "Secret" not in html(as_agent.get(reverse("messaging:outbox")))
+
+
+def test_the_outbox_costs_the_same_whatever_its_length(as_agent, agent, anna, sms_template):
+    def count():
+        with CaptureQueriesContext(connection) as captured:
+            html(as_agent.get(reverse("messaging:outbox")))
+        return len(captured)
+
+    message_queue(actor=agent, channel="sms", client=anna, recipient="+79161234567", body="1", template=sms_template)
+    before = count()
+    for index in range(15):
+        message_queue(actor=agent, channel="sms", client=anna, recipient="+79161234567", body=f"Hi {index}",
+                      template=sms_template)
+    assert count() == before
+
+
+def test_the_outbox_filters_by_status_and_searches_the_recipient(as_agent, agent, anna):
+    sent = message_queue(actor=agent, channel="sms", client=anna, recipient="+79161234567", body="Sent one")
+    Message.objects.filter(pk=sent.pk).update(status="failed")
+    message_queue(actor=agent, channel="email", client=anna, recipient="anna@example.org", subject="S", body="Other")
+    page = html(as_agent.get(reverse("messaging:outbox"), {"status": "failed"}))
+    assert "Sent one" in page and "Other" not in page
+    page = html(as_agent.get(reverse("messaging:outbox"), {"q": "9161234567"}))
+    assert "Sent one" in page and "Other" not in page
+
+
+def test_the_template_editor_previews_and_refuses_a_mistake_with_its_position(as_agent, marketing_user):
+    browser = login(marketing_user)
+    preview = html(browser.post(reverse("messaging:template_preview"), {
+        "event": "policy_expiring", "channel": "sms", "language": "en",
+        "body_en": "Dear {{ client.first_name }}, {{ policy.number }} ends {{ policy.end_date }}"}))
+    assert "Dear Anna, XXX 0123456789 ends 31.12.2026" in preview and 'id="preview-length"' in preview
+    broken = html(browser.post(reverse("messaging:template_preview"), {
+        "event": "birthday", "channel": "sms", "language": "en", "body_en": "Hi {{ policy.number }}"}))
+    assert "Line 1, column 7: unknown placeholder" in broken
+    response = browser.post(reverse("messaging:template_add"), {
+        "name": "Birthday", "channel": "sms", "event": "birthday", "is_active": "on",
+        "body_en": "Happy birthday, {{ client.first_nam }}!"})
+    assert "Line 1, column 20: unknown placeholder “client.first_nam”" in html(response)
+    assert not MessageTemplate.objects.exists()
+    response = browser.post(reverse("messaging:template_add"), {
+        "name": "Birthday", "channel": "sms", "event": "birthday", "is_active": "on",
+        "body_en": "Happy birthday, {{ client.first_name }}!", "body_ru": "С днём рождения, {{ client.first_name }}!"})
+    template = MessageTemplate.objects.get()
+    assert response.status_code == 302 and response.url == template.get_absolute_url()
+    card = html(browser.get(template.get_absolute_url()))
+    assert "Happy birthday, Anna!" in card and "С днём рождения, Anna!" in card
+    assert as_agent.get(reverse("messaging:template_add")).status_code == 403
+
+
+def test_an_opt_out_recorded_on_the_card(as_agent, anna):
+    response = as_agent.post(reverse("messaging:opt_out", args=[anna.pk]), {"channel": "sms"})
+    assert response.status_code == 302 and OptOut.objects.filter(client=anna, channel="sms").exists()
+    tab = html(as_agent.get(f"/clients/{anna.pk}/?tab=messages"))
+    assert 'id="client-opt-outs"' in tab and 'data-opt-in="sms"' in tab
+
+
+def test_only_the_administrator_sets_the_gateway_and_sees_the_webhook_addresses(as_agent, as_admin):
+    assert as_agent.get(reverse("messaging:settings")).status_code == 403
+    page = html(as_admin.get(reverse("messaging:settings")))
+    secret = MessagingSettings.current().webhook_secret
+    assert f"/api/messaging/webhooks/{secret}/report/" in page
+    response = as_admin.post(reverse("messaging:settings"), {
+        "gateway": "http", "gw_http_url": "not a url", "sms_sender": "Agency", "sms_part_cost": "0.5",
+        "cost_currency": "RUB", "quiet_from": "21:00", "quiet_until": "09:00", "stop_words": "STOP",
+        "max_attempts": "5"})
+    assert response.status_code == 200 and MessagingSettings.current().gateway == "file"
+    response = as_admin.post(reverse("messaging:settings"), {
+        "gateway": "http", "gw_http_url": "https://sms.example/send", "gw_http_params": '{"to": "{to}", "text": "{text}"}',
+        "gw_http_api_key": "k-123", "sms_sender": "Agency", "sms_part_cost": "0.5", "cost_currency": "RUB",
+        "quiet_from": "21:00", "quiet_until": "09:00", "stop_words": "STOP", "max_attempts": "5"})
+    assert response.status_code == 302
+    config = MessagingSettings.current()
+    assert config.gateway == "http" and config.gateway_config["url"] == "https://sms.example/send"
+    assert config.gateway_config["params"] == {"to": "{to}", "text": "{text}"}
+    assert config.gateway_config["api_key"] == "k-123"
+    page = html(as_admin.get(reverse("messaging:settings")))
+    assert "k-123" not in page  # a secret is never shown back

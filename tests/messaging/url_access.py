@@ -1,0 +1,52 @@
+"""Messaging's URLs for the access walk (tests/test_url_access.py).
+
+Each side gets a message to its client; the foreign side's text is a needle that must never reach
+the agent. Templates and the settings are shared (no client).
+"""
+
+from policydesk.messaging.models import MessagingSettings
+from policydesk.messaging.services import message_queue, template_save
+
+PATH_ARGS = {
+    "messaging:message": {"pk": "message"},
+    "messaging:message_cancel": {"pk": "message"},
+    "messaging:message_retry": {"pk": "message"},
+    "messaging:template": {"pk": "messaging_template"},
+    "messaging:template_edit": {"pk": "messaging_template"},
+    "messaging:template_archive": {"pk": "messaging_template"},
+    "messaging:send": {"pk": "client"},
+    "messaging:opt_out": {"pk": "client"},
+    "message-detail": {"pk": "message"},
+    "message-cancel": {"pk": "message"},
+    "message-retry": {"pk": "message"},
+    "messagetemplate-detail": {"pk": "messaging_template"},
+    "messagetemplate-archive": {"pk": "messaging_template"},
+    "messaging-webhook": {"secret": "messaging_webhook_secret", "kind": "messaging_webhook_kind"},
+}
+CLIENT_BOUND = {"message"}
+FOREIGN_NEEDLES = ["Clandestine message text"]
+# The SMS provider calls the webhooks without a session: the secret in the address is the key, and a
+# wrong one is a 403 (tests/messaging/test_inbound.py).
+PUBLIC = {"messaging-webhook"}
+
+
+def populate(world) -> None:
+    agent, other = world.users["agent"], world.users["other_agent"]
+    world.own["message"] = message_queue(actor=agent, channel="sms", client=world.own["client"],
+                                         recipient="+79035550101", body="Own message text")
+    world.foreign["message"] = message_queue(actor=other, channel="sms", client=world.foreign["client"],
+                                             recipient="+79161234568", body="Clandestine message text")
+    world.shared["messaging_template"] = template_save(actor=world.users["admin"], name="Walk template",
+                                                       channel="sms", event="general",
+                                                       texts={"en": ("", "Walk {{ client.first_name }}")})
+    world.shared["messaging_webhook_secret"] = MessagingSettings.current().webhook_secret
+    world.shared["messaging_webhook_kind"] = "report"
+
+
+def action_data(world) -> dict:
+    """Request bodies that would really write to or about a client if the scope check were missing."""
+    return {
+        "messaging:send": {"channel": "sms", "body": "walk"},
+        "messaging:opt_out": {"channel": "sms"},
+        "message-list": {"client": world.foreign["client"].pk, "channel": "sms", "body": "walk"},
+    }
