@@ -126,3 +126,21 @@ def test_only_the_administrator_sets_the_gateway_and_sees_the_webhook_addresses(
     assert config.gateway_config["api_key"] == "k-123"
     page = html(as_admin.get(reverse("messaging:settings")))
     assert "k-123" not in page  # a secret is never shown back
+
+
+def test_a_letter_is_printed_in_the_clients_language_and_recorded(as_agent, agent, anna):
+    from policydesk.clients.models import Address
+    from policydesk.messaging.services import template_save
+
+    template = template_save(actor=agent, name="Renewal letter", channel="letter", event="general", texts={
+        "en": ("Your renewal", "Dear {{ client.first_name }}, see you soon."),
+        "ru": ("Продление", "{{ client.first_name }}, ждём вас.")})
+    refused = as_agent.post(reverse("messaging:letter", args=[anna.pk]), {"template": template.pk})
+    assert refused.status_code == 400 and "postal address for this channel" in refused.content.decode()
+    Address.objects.create(client=anna, city="Kazan", street="Baumana 1", postal_code="420111", is_primary=True)
+    response = as_agent.post(reverse("messaging:letter", args=[anna.pk]), {"template": template.pk})
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    letter = Message.objects.get()
+    assert (letter.channel, letter.status, letter.language, letter.subject) == ("letter", "sent", "ru", "Продление")
+    assert "Kazan" in letter.recipient and letter.body == "Anna, ждём вас."

@@ -16,6 +16,7 @@ PATH_ARGS = {
     "messaging:template_archive": {"pk": "messaging_template"},
     "messaging:send": {"pk": "client"},
     "messaging:opt_out": {"pk": "client"},
+    "messaging:letter": {"pk": "client"},
     "message-detail": {"pk": "message"},
     "message-cancel": {"pk": "message"},
     "message-retry": {"pk": "message"},
@@ -39,6 +40,9 @@ def populate(world) -> None:
     world.shared["messaging_template"] = template_save(actor=world.users["admin"], name="Walk template",
                                                        channel="sms", event="general",
                                                        texts={"en": ("", "Walk {{ client.first_name }}")})
+    world.shared["messaging_letter"] = template_save(actor=world.users["admin"], name="Walk letter",
+                                                     channel="letter", event="general",
+                                                     texts={"en": ("Walk", "Dear {{ client.first_name }}")})
     world.shared["messaging_webhook_secret"] = MessagingSettings.current().webhook_secret
     world.shared["messaging_webhook_kind"] = "report"
 
@@ -48,5 +52,6 @@ def action_data(world) -> dict:
     return {
         "messaging:send": {"channel": "sms", "body": "walk"},
         "messaging:opt_out": {"channel": "sms"},
+        "messaging:letter": {"template": world.shared["messaging_letter"].pk},
         "message-list": {"client": world.foreign["client"].pk, "channel": "sms", "body": "walk"},
     }

@@ -56,7 +56,7 @@ class Purpose(models.TextChoices):
 
 
 class SkipReason(models.TextChoices):
-    NO_ADDRESS = "no_address", _("no mobile phone or email to send to")
+    NO_ADDRESS = "no_address", _("no mobile phone, email or postal address for this channel")
     INVALID_ADDRESS = "invalid_address", _("the number or address is not valid")
     BLACKLISTED = "blacklisted", _("the client is blacklisted")
     OPTED_OUT = "opted_out", _("the client opted out of this channel")

@@ -283,3 +283,42 @@ def opt_out(*, actor, client, channel: str, source: str = OptOutSource.STAFF, no
 @service
 def opt_in(*, actor, client, channel: str) -> None:
     OptOut.objects.filter(client=client, channel=channel).delete()
+
+
+# -- letters ------------------------------------------------------------------------------------------------
+
+
+@service
+def letter_print(*, actor, client, template: MessageTemplate, **about) -> tuple[Message, bytes]:
+    """A letter to ``client`` from a letter template, in the client's language, as a PDF to print and
+    post; recorded in the outbox as sent (to the client's postal address). Refused, with the reason,
+    when the client may not receive it (no postal address, blacklisted, opted out of letters)."""
+    from django.utils import timezone
+    from django.utils.html import escape, linebreaks
+
+    from policydesk.documents.printing import html_to_pdf, wrap_page
+
+    from .placeholders import Reader, message_context
+
+    if template.channel != Channel.LETTER:
+        raise ApplicationError(_("The template is not for letters."),
+                               errors={"template": [_("The template is not for letters.")]})
+    recipient, reason = recipient_for(client, Channel.LETTER)
+    if reason:
+        label = SkipReason(reason).label
+        raise ApplicationError(_("Not printed: %(reason)s.") % {"reason": label}, errors={"template": [label]})
+    language = client.preferred_language or settings.LANGUAGE_CODE
+    context = message_context(client=client, language=language, **about)
+    subject, body, language = render_template(template, language, context)
+    now = timezone.now()
+    page = (f'<p class="text-end">{escape(getattr(settings, "AGENCY_NAME", "PolicyDesk"))}<br>'
+            f"{escape(Reader(language).date(now.date()))}</p>"
+            f"<p>{escape(client.display_name)}<br>{escape(recipient)}</p>"
+            + (f"<h1>{escape(subject)}</h1>" if subject else "") + linebreaks(escape(body)))
+    pdf = html_to_pdf(wrap_page(page, language=language, title=subject or template.name))
+    message = message_queue(actor=actor, channel=Channel.LETTER, client=client, recipient=recipient,
+                            subject=subject, body=body, template=template, language=language, **about)
+    Message.objects.filter(pk=message.pk).update(status=MessageStatus.SENT, sent_at=now, next_attempt_at=None,
+                                                 gateway="print")
+    message.refresh_from_db()
+    return message, pdf

@@ -19,6 +19,7 @@ urlpatterns = [
     path("templates/<int:pk>/edit/", views.template_edit, name="template_edit"),
     path("templates/<int:pk>/archive/", views.template_archive, name="template_archive"),
     path("clients/<int:pk>/send/", views.send_to_client, name="send"),
+    path("clients/<int:pk>/letter/", views.letter_to_client, name="letter"),
     path("clients/<int:pk>/opt-out/", views.client_opt_out, name="opt_out"),
     path("sms-count/", views.sms_count, name="sms_count"),
     path("settings/", views.settings_page, name="settings"),

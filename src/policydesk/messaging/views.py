@@ -4,6 +4,7 @@ from the client card, opt-outs, and the administrator's settings (gateway, sende
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from .placeholders import allowed_names, example_context, message_context, place
 from .rendering import TemplateError, validate_template
 from .rendering import render as render_text
 from .services import (
+    letter_print,
     message_cancel,
     message_retry,
     message_send_now,
@@ -238,6 +240,30 @@ def send_to_client(request, pk):
                 "recipient": message.recipient})
             return redirect_back(request, f"{client.get_absolute_url()}?tab=messages")
     return render(request, "messaging/send.html", {"form": form, "client": client})
+
+
+@login_required
+def letter_to_client(request, pk):
+    """A letter from a letter template, as a PDF to print (and recorded in the outbox)."""
+    require(request, "messaging.add_message")
+    client = get_object_or_404(Client.objects.visible_to(request.user), pk=pk, archived_at__isnull=True)
+    templates = MessageTemplate.objects.filter(channel=Channel.LETTER, is_active=True, archived_at__isnull=True)
+    error = ""
+    if request.method == "POST":
+        template = templates.filter(pk=request.POST.get("template") or 0).first()
+        if template is None:
+            error = _("Choose a letter template.")
+        else:
+            try:
+                message, pdf = letter_print(actor=request.user, client=client, template=template)
+            except ApplicationError as exc:
+                error = exc.message
+            else:
+                response = HttpResponse(pdf, content_type="application/pdf")
+                response["Content-Disposition"] = f'attachment; filename="letter-{message.pk}.pdf"'
+                return response
+    return render(request, "messaging/letter.html", {"client": client, "templates": templates.order_by("name"),
+                                                     "error": error}, status=400 if error else 200)
 
 
 @login_required
