@@ -9,6 +9,7 @@ import pytest
 from policydesk.accounts.choices import Role
 from policydesk.claims.services import claim_register
 from policydesk.insurance.models import Insurer, LineOfBusiness, Policy
+from policydesk.insurance.services import refresh_report_fields
 
 from ..factories import UserFactory
 
@@ -33,10 +34,12 @@ def insurer(db):
 
 def make_policy(client, insurer, *, number="CASCO-1", start=datetime.date(2026, 1, 1), end=None,
                 premium="3650.00", line="motor_own_damage", **fields):
-    return Policy.objects.create(
+    policy = Policy.objects.create(
         client=client, insurer=insurer, line=LineOfBusiness.objects.get(code=line), number=number,
         start_date=start, end_date=end or start.replace(year=start.year + 1) - datetime.timedelta(days=1),
         issue_date=start, premium=Decimal(premium), state=fields.pop("state", "issued"), currency=fields.pop("currency", "RUB"), **fields)
+    refresh_report_fields([policy.pk])  # what the policy services do: the report fields and the loss ledger
+    return policy
 
 
 @pytest.fixture

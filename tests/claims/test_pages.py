@@ -210,8 +210,20 @@ def test_the_client_list_fetches_flags_once_per_page(as_agent, agent, handler, r
 
 
 def test_the_loss_ratio_report_by_agent(as_agent, agent, handler, recent_policy):
-    page = html(as_agent.get("/claims/loss-ratio/?group=agent"))
+    """The agent's row: 610.00 earned in the 61 days since the start, 305.00 paid: 50.0 %."""
+    from policydesk.claims.services import payout_record
+
+    today = timezone.localdate()
+    claim = receive_all(handler, make_claim(handler, recent_policy, event=today - datetime.timedelta(days=5),
+                                            reported=today - datetime.timedelta(days=4), today=today))
+    claim = claim_approve(actor=handler, claim=claim_transition(actor=handler, claim=claim, status="under_review"),
+                          amount=Decimal("1000.00"))
+    payout_record(actor=handler, claim=claim, amount=Decimal("305.00"), paid_on=today, today=today)
+    page = html(as_agent.get("/claims/loss-ratio/", {"group": "agent", "date_from": recent_policy.start_date.isoformat(),
+                                                     "date_to": today.isoformat()}))
     assert str(agent) in page and 'id="loss-ratio-table"' in page
+    row = page.split(f'data-key="{agent.pk}" data-currency="RUB">', 1)[1].split("</tr>", 1)[0]
+    assert "610.00" in row and "305.00" in row and 'data-ratio="paid">50.0%<' in row
     bad = html(as_agent.get("/claims/loss-ratio/?date_from=2026-05-01&date_to=2026-01-01"))
     assert "cannot be before its start" in bad
 

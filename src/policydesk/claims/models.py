@@ -19,6 +19,7 @@ from policydesk.core.models import ArchivableModel, TimestampedModel
 from policydesk.core.visibility import VisibleQuerySet
 
 from .choices import OPEN_STATUSES, ClaimKind, ClaimStatus, LossBasis, RefusalReason, StepKind
+from .models_ledger import LedgerDay, LedgerEntry, LedgerMonth  # noqa: F401  (the loss ledger's tables)
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 USER = settings.AUTH_USER_MODEL

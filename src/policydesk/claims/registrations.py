@@ -11,9 +11,11 @@ from policydesk.core.indicators import register_indicators
 from policydesk.core.navigation import register_menu_item
 from policydesk.core.tabs import CardTab, register_card_tab
 from policydesk.core.timeline import TimelineSource, register_timeline_source
+from policydesk.insurance.services import register_policy_refresh
 
 # Huey runs only the periodic tasks of modules that are imported.
 from . import jobs  # noqa: F401
+from .ledger import refresh_policies
 from .selectors_cards import claim_flags, claim_timeline, client_claim_indicators
 
 READ = ["claims.view_claim", "claims.view_claimdocument", "claims.view_claimpayout", "claims.view_claimstep",
@@ -57,6 +59,9 @@ register_indicators("clients.client", client_claim_indicators, permission="claim
 register_client_flags(claim_flags, permission="claims.view_claim", weight=50)
 register_timeline_source(TimelineSource("claims", _("Claims"), claim_timeline, permission="claims.view_claim",
                                         weight=40))
+
+# The loss ledger follows every change of a policy (claims/ledger.py).
+register_policy_refresh(refresh_policies)
 
 register_menu_item("service", _("Claims"), "claims:list", "claims.view_claim")
 register_menu_item("service", _("Claims control list"), "claims:control", "claims.view_claim")

@@ -46,6 +46,7 @@ from .choices import OPEN_STATUSES, LossBasis, LossGroup
 from .models import Claim, ClaimPayout
 
 CENT = Decimal("0.01")
+HALF_CENT = Decimal("0.005")
 TENTH = Decimal("0.1")
 ZERO = Decimal("0")
 
@@ -141,10 +142,12 @@ def earned_premium_query(user, *, group: str, date_from: datetime.date, date_to:
 
 
 def loss_figures(user, *, group: str, date_from: datetime.date, date_to: datetime.date, keys=None,
-                 labels: bool = True) -> list[LossFigures]:
+                 labels: bool = True, direct: bool = False) -> list[LossFigures]:
     """The loss figures of every group with premium earned or claims in the period, within the user's
     scope (None: the caller has already limited ``keys`` to what the user may see). Three queries, and
     one for the groups' names when ``labels``."""
+    if keys is None and group in LEDGER_GROUPS and not direct:
+        return _ledger_figures(user, group=group, date_from=date_from, date_to=date_to, labels=labels)
     policy_key, payout_key, claim_key = GROUPS[group]
     rows: dict[tuple, LossFigures] = {}
 
@@ -176,6 +179,30 @@ def loss_figures(user, *, group: str, date_from: datetime.date, date_to: datetim
         figures.reserves = _money(item["reserves"])
         figures.claims = item["count"]
     result = sorted(rows.values(), key=lambda f: (f.currency, -(f.earned or 0), str(f.key)))
+    if labels:
+        _label(result, group, user)
+    return result
+
+
+# Groupings of the whole book read from the loss ledger (claims/ledger.py) rather than from every
+# policy and claim; a client's or a policy's figures, and any list of keys, are read directly.
+LEDGER_GROUPS = (LossGroup.AGENT, LossGroup.PRODUCT, LossGroup.LINE)
+
+
+def _ledger_figures(user, *, group: str, date_from, date_to, labels: bool) -> list[LossFigures]:
+    from policydesk.core.visibility import scope_curator_ids
+
+    from .ledger import ledger_figures
+
+    curators = scope_curator_ids(user) if user is not None else None
+    result = []
+    for (key, currency), (earned, paid, reserves, claims) in ledger_figures(
+            group, date_from, date_to, curators).items():
+        if abs(earned) < HALF_CENT and paid == 0 and reserves == 0 and claims == 0:
+            continue  # nothing earned or claimed in the period (a group whose policies are all outside it)
+        result.append(LossFigures(key=key or None, currency=currency, earned=_money(earned), paid=_money(paid),
+                                  reserves=_money(reserves), claims=int(claims)))
+    result.sort(key=lambda f: (f.currency, -(f.earned or 0), str(f.key)))
     if labels:
         _label(result, group, user)
     return result

@@ -22,6 +22,7 @@ from policydesk.insurance.choices import PolicyState
 
 from .checklists import checklist_for
 from .choices import COLLECTING_STATUSES, OPEN_STATUSES, TRANSITIONS, ClaimStatus, RefusalReason, StepKind
+from .ledger import refresh_claims
 from .models import Claim, ClaimDocument, ClaimPayout, ClaimSettings, ClaimStep
 
 HANDLER_PERMISSION = "claims.change_claim"
@@ -175,6 +176,7 @@ def claim_register(*, actor, policy, event_date: datetime.date, kind: str, descr
                % {"number": claim.number, "client": client.display_name,
                   "reason": client.blacklist_reason or _("no reason given")},
                key=f"claim-blacklisted:{claim.pk}:{handler.pk}")
+    refresh_claims([claim.pk])
     return claim
 
 
@@ -203,6 +205,7 @@ def claim_update(*, actor, claim: Claim, today: datetime.date | None = None, **c
     claim.save()
     if claim.reserve != old_reserve:
         _step(claim, StepKind.RESERVE, actor, amount=claim.reserve)
+    refresh_claims([claim.pk])
     return claim
 
 
@@ -220,6 +223,7 @@ def _move(claim: Claim, status: str, actor, *, kind=StepKind.STATUS, amount=None
         claim.closed_on = timezone.localdate()
     claim.save()
     _step(claim, kind, actor, amount=amount, note=note)
+    refresh_claims([claim.pk])
 
 
 @service
@@ -333,6 +337,7 @@ def payout_record(*, actor, claim: Claim, amount: Decimal, paid_on: datetime.dat
                     % {"number": claim.number, "client": claim.client.display_name,
                        "amount": format_money(amount, claim.currency), "date": _date(paid_on)},
                     key=f"claim-paid:{payout.pk}")
+    refresh_claims([claim.pk])
     return payout
 
 

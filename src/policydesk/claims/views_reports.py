@@ -10,6 +10,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from policydesk.core.formatting import format_money, format_number
+
 from .choices import COLLECTING_STATUSES, LossGroup
 from .forms import ClaimSettingsForm, LossRatioForm
 from .models import Claim, ClaimDocument, ClaimSettings
@@ -65,10 +67,23 @@ def loss_ratio_report(request):
         total.reserves += f.reserves
         total.claims += f.claims
     group = form.cleaned_data.get("group") or LossGroup.AGENT
+    digits = bool(getattr(request.user, "persian_digits", False))
+    # Formatted here, once per figure: a whole agency by agent is a thousand rows and more.
+    rows = [_row(f, digits) for f in figures]
     return render(request, "claims/loss_ratio.html", {
-        "form": form, "figures": figures, "totals": list(totals.values()), "period": period,
+        "form": form, "rows": rows, "totals": [_row(f, digits) for f in totals.values()], "period": period,
         "group_label": LossGroup(group).label,
     })
+
+
+def _row(figures, digits: bool) -> dict:
+    def ratio(value):
+        return "—" if value is None else f"{format_number(value, 1, digits)}%"
+
+    return {"key": figures.key or "", "label": figures.label, "url": figures.url, "currency": figures.currency,
+            "earned": format_money(figures.earned, "", digits), "claims": format_number(figures.claims, None, digits),
+            "paid": format_money(figures.paid, "", digits), "reserves": format_money(figures.reserves, "", digits),
+            "ratio_paid": ratio(figures.ratio_paid), "ratio_incurred": ratio(figures.ratio_incurred)}
 
 
 @login_required

@@ -29,6 +29,7 @@ from faker import Faker
 
 from policydesk.accounts.choices import Role
 from policydesk.accounts.models import User
+from policydesk.claims.ledger import ledger_rebuild
 from policydesk.clients.choices import (
     AcquisitionSource,
     AddressKind,
@@ -519,6 +520,8 @@ def generate_clients(count: int, *, seed: int = 2026, progress: bool = False, po
     today = book.today if book is not None else timezone.localdate()
     if book is not None:
         record_claims(seed=seed, today=today, policy_from=first_policy_pk)
+        # The bulk rows went in beside the services: the loss ledger is made again from them.
+        ledger_rebuild()
     record_requests(seed=seed, today=today, count=made // 20, clients_from=first_pk)
     return made
 

@@ -85,6 +85,22 @@ def refresh_report_fields(policies) -> None:
     renewed = Policy.objects.filter(renews=OuterRef("pk"), state=PolicyState.ISSUED)
     Policy.objects.filter(pk__in=ids).update(agent_id=Coalesce(F("manager_id"), Subquery(curator)),
                                              is_renewed=Exists(renewed))
+    if _POLICY_HOOKS:
+        changed = list(Policy.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        for hook in _POLICY_HOOKS:
+            hook(changed)
+
+
+# Other apps' figures that follow a policy (the claims' loss ledger): called with the ids of the
+# policies refresh_report_fields has just refreshed, in the same transaction.
+_POLICY_HOOKS: list = []
+
+
+def register_policy_refresh(hook) -> None:
+    """``hook(policy_ids)`` runs whenever policies are created, changed, issued, cancelled or move to
+    another curator (registering the same function again replaces it)."""
+    _POLICY_HOOKS[:] = [h for h in _POLICY_HOOKS if (h.__module__, h.__qualname__)
+                        != (hook.__module__, hook.__qualname__)] + [hook]
 
 
 def refresh_completeness(policy: Policy) -> Policy:
