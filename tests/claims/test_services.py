@@ -52,6 +52,14 @@ def test_registering_builds_the_lines_checklist_and_tells_the_curator(handler, a
     assert list(claim.steps.values_list("kind", flat=True)) == ["opened"]
 
 
+def test_the_curator_is_told_in_their_own_language_whoever_acts(handler, agent, policy):
+    agent.language = "ru"
+    agent.save()
+    claim = make_claim(handler, policy)  # the handler works in English
+    [title] = _notes(agent, "claim_opened")
+    assert title == f"Заявлен убыток {claim.number} по клиенту Иванов Пётр: ДТП от 10.03.2026"
+
+
 def test_the_administrators_checklist_replaces_the_built_in_one(handler, policy):
     line = LineOfBusiness.objects.get(code="motor_own_damage")
     RequiredDocument.objects.create(line=line, name="Tow truck receipt", weight=2)

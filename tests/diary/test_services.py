@@ -314,8 +314,8 @@ def test_timeline_costs_one_query_per_kind_however_long_the_history(agent, my_cl
     queries()  # the user's permissions, loaded once per request
     before = queries()
     # One query for each kind of event the agent may see (interactions, tasks, policies, payments,
-    # claims, requests), nothing per event.
-    assert before == len(timeline_sources(agent)) == 6
+    # claims, requests, messages) and one for the SMS the client sent, nothing per event.
+    assert before == len(timeline_sources(agent)) + 1 == 8
     for index in range(30):
         make_interaction(agent, client=my_client, subject=f"Call {index}", happened_at=at(2025, 1, 1 + index % 28))
         make_task(agent, client=my_client, title=f"Task {index}", due=at(2025, 2, 1 + index % 28))
