@@ -70,3 +70,12 @@ def marketing_user(db):
     from ..factories import UserFactory
 
     return UserFactory(username="marketing", role=Role.MARKETING, department=None)
+
+
+@pytest.fixture
+def handler_user(db):
+    from policydesk.accounts.choices import Role
+
+    from ..factories import UserFactory
+
+    return UserFactory(username="handler", role=Role.CLAIMS_HANDLER, department=None)

@@ -70,3 +70,17 @@ def test_the_schema_lists_the_messaging_paths(as_admin):
     paths = set(schema["paths"])
     assert {"/api/messaging/templates/", "/api/messaging/messages/", "/api/messaging/messages/{id}/retry/",
             "/api/messaging/webhooks/{secret}/{kind}/"} <= paths
+
+
+def test_an_automatic_message_through_the_api(marketing_user, sms_template):
+    response = api(marketing_user).post("/api/messaging/rules/", {
+        "name": "Renewal", "event": "policy_expiring", "offset_days": -7, "send_time": "10:00", "channel": "sms",
+        "template": sms_template.pk, "purpose": "service"}, format="json")
+    assert response.status_code == 201, response.json()
+    rule = response.json()
+    changed = api(marketing_user).patch(f"/api/messaging/rules/{rule['id']}/", {"offset_days": -14}, format="json")
+    assert changed.status_code == 200 and changed.json()["offset_days"] == -14
+    refused = api(marketing_user).patch(f"/api/messaging/rules/{rule['id']}/", {"event": "birthday"}, format="json")
+    assert refused.status_code == 400 and "another event" in refused.json()["errors"]["template"][0]
+    archived = api(marketing_user).post(f"/api/messaging/rules/{rule['id']}/archive/")
+    assert archived.json()["archived_at"] is not None

@@ -144,3 +144,30 @@ def test_a_letter_is_printed_in_the_clients_language_and_recorded(as_agent, agen
     letter = Message.objects.get()
     assert (letter.channel, letter.status, letter.language, letter.subject) == ("letter", "sent", "ru", "Продление")
     assert "Kazan" in letter.recipient and letter.body == "Anna, ждём вас."
+
+
+def test_marketing_creates_an_automatic_message_and_sees_what_is_due(marketing_user, anna, sms_template):
+    import datetime
+
+    from policydesk.insurance.models import Insurer, LineOfBusiness, Policy
+    from policydesk.insurance.services import refresh_report_fields
+    from policydesk.messaging.models import Rule
+
+    policy = Policy.objects.create(
+        client=anna, insurer=Insurer.objects.create(name="Reliable"), line=LineOfBusiness.objects.get(code="motor_tpl"),
+        number="0001", state="issued", start_date=datetime.date(2026, 1, 1),
+        end_date=datetime.date.today() + datetime.timedelta(days=7), premium="100.00", currency="RUB")
+    refresh_report_fields([policy.pk])
+    browser = login(marketing_user)
+    wrong = html(browser.post(reverse("messaging:rule_add"), {
+        "name": "Renewal", "event": "birthday", "offset_days": "-7", "send_time": "00:00", "channel": "sms",
+        "template": sms_template.pk, "purpose": "service", "is_active": "on"}))
+    assert "another event" in wrong and not Rule.objects.exists()
+    response = browser.post(reverse("messaging:rule_add"), {
+        "name": "Renewal", "event": "policy_expiring", "offset_days": "-7", "send_time": "00:00", "channel": "sms",
+        "template": sms_template.pk, "purpose": "service", "is_active": "on",
+        "lines": [LineOfBusiness.objects.get(code="motor_tpl").pk]})
+    rule = Rule.objects.get()
+    assert response.status_code == 302 and response.url == rule.get_absolute_url()
+    card = html(browser.get(rule.get_absolute_url()))
+    assert "Due now: 1 message" in card

@@ -4,8 +4,10 @@ Each side gets a message to its client; the foreign side's text is a needle that
 the agent. Templates and the settings are shared (no client).
 """
 
+import datetime
+
 from policydesk.messaging.models import MessagingSettings
-from policydesk.messaging.services import message_queue, template_save
+from policydesk.messaging.services import message_queue, rule_save, template_save
 
 PATH_ARGS = {
     "messaging:message": {"pk": "message"},
@@ -23,6 +25,11 @@ PATH_ARGS = {
     "messagetemplate-detail": {"pk": "messaging_template"},
     "messagetemplate-archive": {"pk": "messaging_template"},
     "messaging-webhook": {"secret": "messaging_webhook_secret", "kind": "messaging_webhook_kind"},
+    "messaging:rule": {"pk": "messaging_rule"},
+    "messaging:rule_edit": {"pk": "messaging_rule"},
+    "messaging:rule_archive": {"pk": "messaging_rule"},
+    "rule-detail": {"pk": "messaging_rule"},
+    "rule-archive": {"pk": "messaging_rule"},
 }
 CLIENT_BOUND = {"message"}
 FOREIGN_NEEDLES = ["Clandestine message text"]
@@ -43,6 +50,9 @@ def populate(world) -> None:
     world.shared["messaging_letter"] = template_save(actor=world.users["admin"], name="Walk letter",
                                                      channel="letter", event="general",
                                                      texts={"en": ("Walk", "Dear {{ client.first_name }}")})
+    world.shared["messaging_rule"] = rule_save(actor=world.users["admin"], data={
+        "name": "Walk rule", "event": "birthday", "offset_days": 0, "send_time": datetime.time(10), "channel": "sms",
+        "template": world.shared["messaging_template"], "purpose": "service", "is_active": True})
     world.shared["messaging_webhook_secret"] = MessagingSettings.current().webhook_secret
     world.shared["messaging_webhook_kind"] = "report"
 

@@ -291,7 +291,8 @@ SPECTACULAR_SETTINGS = {
         "RequestKindEnum": "policydesk.service.choices.RequestKind",
         "RequestStatusEnum": "policydesk.service.choices.RequestStatus",
         "RequestChannelEnum": "policydesk.service.choices.Channel",
-        "ReplyChannelEnum": "policydesk.service.choices.ReplyChannel",
+        # SMS or email: the service reply's channel, and a message or an automatic message sent by hand or rule.
+        "SmsOrEmailEnum": "policydesk.service.choices.ReplyChannel",
         "ArticleKindEnum": "policydesk.service.choices.ArticleKind",
         "MessageChannelEnum": "policydesk.messaging.choices.Channel",
         "MessageStatusEnum": "policydesk.messaging.choices.MessageStatus",

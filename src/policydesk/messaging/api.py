@@ -23,10 +23,11 @@ from rest_framework.views import APIView
 from policydesk.core.errors import ApplicationError
 from policydesk.diary.api import ScopedViewSet, VisibleClientField, VisiblePolicyField, VisibleTaskField
 
-from .choices import Channel, Event
-from .filtersets import MessageFilterSet, TemplateFilterSet
-from .models import Message, MessageTemplate, MessagingSettings
-from .services import message_cancel, message_retry, message_send_now, template_save
+from .choices import SENDABLE_CHANNELS, Channel, Event
+from .filtersets import MessageFilterSet, RuleFilterSet, TemplateFilterSet
+from .models import Message, MessageTemplate, MessagingSettings, Rule
+from .rules import RULE_EVENTS
+from .services import message_cancel, message_retry, message_send_now, rule_archive, rule_save, template_save
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ class MessageSerializer(serializers.ModelSerializer):
 
 class SendSerializer(serializers.Serializer):
     client = VisibleClientField()
-    channel = serializers.ChoiceField(choices=[(Channel.SMS, "sms"), (Channel.EMAIL, "email")])
+    channel = serializers.ChoiceField(choices=SENDABLE_CHANNELS)
     template = serializers.PrimaryKeyRelatedField(queryset=MessageTemplate.objects.filter(archived_at__isnull=True),
                                                   required=False, allow_null=True, default=None)
     subject = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
@@ -160,6 +161,49 @@ class MessageViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelM
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None, **kwargs):
         return self._act(message_retry)
+
+
+class RuleSerializer(serializers.ModelSerializer):
+    event = serializers.ChoiceField(choices=[(e, e) for e in RULE_EVENTS])
+    channel = serializers.ChoiceField(choices=SENDABLE_CHANNELS)
+    template = serializers.PrimaryKeyRelatedField(queryset=MessageTemplate.objects.filter(archived_at__isnull=True))
+
+    class Meta:
+        model = Rule
+        fields = ["id", "name", "event", "offset_days", "send_time", "channel", "template", "purpose", "lines",
+                  "insurers", "products", "tags", "min_premium", "is_active", "archived_at", "created_at",
+                  "updated_at"]
+        read_only_fields = ["archived_at", "created_at", "updated_at"]
+
+
+class RuleViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                  mixins.UpdateModelMixin):
+    """Automatic messages (contact patterns): a template sent N days before or after an event to the
+    policies or clients matching the conditions, each occurrence once. ``archive`` stops one."""
+
+    serializer_class = RuleSerializer
+    filterset_class = RuleFilterSet
+    action_permissions = {"archive": "messaging.change_rule"}
+
+    def get_queryset(self):
+        queryset = Rule.objects.select_related("template").prefetch_related("lines", "insurers", "products", "tags")
+        return queryset.filter(archived_at__isnull=True) if self.action == "list" else queryset.order_by("pk")
+
+    def perform_create(self, serializer):
+        serializer.instance = rule_save(actor=self.request.user, data=dict(serializer.validated_data))
+
+    def perform_update(self, serializer):
+        rule = serializer.instance
+        data = {field: getattr(rule, field) for field in ("name", "event", "offset_days", "send_time", "channel",
+                                                          "template", "purpose", "is_active", "min_premium")}
+        data.update(serializer.validated_data)
+        serializer.instance = rule_save(actor=self.request.user, rule=rule, data=data)
+
+    @extend_schema(request=None, responses=RuleSerializer)
+    @action(detail=True, methods=["post"])
+    def archive(self, request, pk=None, **kwargs):
+        rule = rule_archive(actor=request.user, rule=self.get_object())
+        return Response(RuleSerializer(rule, context=self.get_serializer_context()).data)
 
 
 # -- the gateway's webhooks ------------------------------------------------------------------------------------
@@ -255,4 +299,5 @@ def _flat(request) -> dict[str, str]:
 def register(router):
     router.register("messaging/templates", TemplateViewSet, basename="messagetemplate")
     router.register("messaging/messages", MessageViewSet, basename="message")
+    router.register("messaging/rules", RuleViewSet, basename="rule")
 

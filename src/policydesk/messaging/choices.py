@@ -11,6 +11,10 @@ class Channel(models.TextChoices):
     LETTER = "letter", _("letter")
 
 
+# The channels a message is sent by (a letter is printed instead).
+SENDABLE_CHANNELS = [(Channel.SMS.value, Channel.SMS.label), (Channel.EMAIL.value, Channel.EMAIL.label)]
+
+
 class Event(models.TextChoices):
     """What a template is written for: it decides the placeholders offered (messaging/placeholders.py)."""
 

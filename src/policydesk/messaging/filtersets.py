@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from policydesk.core.filtersets import BaseFilterSet, CalendarDateFilter
 
 from .choices import Channel, Event, MessageStatus, Purpose, SkipReason
-from .models import Message, MessageTemplate
+from .models import Message, MessageTemplate, Rule
 
 
 def _checkboxes(choices, label):
@@ -17,7 +17,7 @@ def _checkboxes(choices, label):
 
 
 class MessageFilterSet(BaseFilterSet):
-    primary_filters = ("q", "status", "channel", "template", "created_from", "created_to")
+    primary_filters = ("q", "status", "channel", "template", "rule", "created_from", "created_to")
 
     q = django_filters.CharFilter(method="filter_q", label=_("Search"),
                                   help_text=_("Recipient's number or address, subject or text."))
@@ -27,6 +27,7 @@ class MessageFilterSet(BaseFilterSet):
     template = django_filters.ModelChoiceFilter(queryset=MessageTemplate.objects.order_by("name"),
                                                 label=_("template"))
     skip_reason = _checkboxes(SkipReason.choices, _("reason not sent"))
+    rule = django_filters.ModelChoiceFilter(queryset=Rule.objects.order_by("name"), label=_("automatic message"))
     recipient = django_filters.CharFilter(lookup_expr="icontains", label=_("recipient"))
     client = django_filters.NumberFilter(field_name="client_id", label=_("client (id)"))
     policy = django_filters.NumberFilter(field_name="policy_id", label=_("policy (id)"))
@@ -98,3 +99,19 @@ class TemplateFilterSet(BaseFilterSet):
         if not value:
             return queryset
         return queryset.filter(Q(name__icontains=value) | Q(texts__body__icontains=value)).distinct()
+
+
+class RuleFilterSet(BaseFilterSet):
+    primary_filters = ("q", "event", "channel")
+
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Search"))
+    event = _checkboxes(Event.choices, _("event"))
+    channel = _checkboxes(Channel.choices, _("channel"))
+    purpose = _checkboxes(Purpose.choices, _("purpose"))
+    template = django_filters.ModelChoiceFilter(queryset=MessageTemplate.objects.order_by("name"), label=_("template"))
+    is_active = django_filters.BooleanFilter(label=_("active"))
+    offset_days = django_filters.NumberFilter(label=_("days after the event"))
+
+    class Meta:
+        model = Rule
+        fields: list[str] = []

@@ -131,3 +131,26 @@ class MessagingSettingsForm(BootstrapMixin, forms.ModelForm):
     def save(self, commit=True):
         self.instance.gateway_config = getattr(self, "gateway_config", self.instance.gateway_config)
         return super().save(commit)
+
+
+class RuleForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        from .models import Rule
+
+        model = Rule
+        fields = ["name", "event", "offset_days", "send_time", "channel", "template", "purpose", "lines", "insurers",
+                  "products", "tags", "min_premium", "is_active"]
+        widgets = {"send_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+
+    def __init__(self, *args, **kwargs):
+        from .rules import RULE_EVENTS
+
+        super().__init__(*args, **kwargs)
+        labels = dict(Event.choices)
+        self.fields["event"].choices = [(event, labels[event]) for event in RULE_EVENTS]
+        self.fields["channel"].choices = [(Channel.SMS, Channel.SMS.label), (Channel.EMAIL, Channel.EMAIL.label)]
+        self.fields["template"].queryset = (MessageTemplate.objects.filter(archived_at__isnull=True, is_active=True)
+                                            .exclude(channel=Channel.LETTER).order_by("channel", "name"))
+        for name in ("lines", "insurers", "products", "tags"):
+            self.fields[name].help_text = _("Empty: any.")
+        self.fields["products"].queryset = self.fields["products"].queryset.select_related("insurer")

@@ -51,6 +51,24 @@ def send_messages_now():
     send_messages_soon()
 
 
+RULES_LOCK = "policydesk-messaging-rules"
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def queue_automatic_messages():
+    """Queue what the automatic messages (rules) have due; each occurrence once (messaging/rules.py)."""
+    from .rules import run_rules
+
+    try:
+        with lock_task(RULES_LOCK):
+            done = run_rules()
+    except TaskLockedException:
+        return None
+    if done["queued"] or done["skipped"]:
+        logger.info("Automatic messages: %(queued)s queued, %(skipped)s not sent", done)
+    return done
+
+
 @db_periodic_task(crontab(minute="*/5"))
 def receive_sms():
     """Read what a polled gateway (SMPP) holds for us: delivery receipts and incoming SMS."""

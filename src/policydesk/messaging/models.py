@@ -136,6 +136,46 @@ class TemplateText(TimestampedModel):
         return f"{self.template} ({self.language})"
 
 
+class Rule(TimestampedModel, ArchivableModel):
+    """An automatic message (a contact pattern): template T by channel C, N days before or after an
+    event, at a time of day, for the policies (or clients) that match the conditions."""
+
+    name = models.CharField(_("name"), max_length=200)
+    event = models.CharField(_("event"), max_length=30, choices=Event.choices)
+    offset_days = models.SmallIntegerField(
+        _("days after the event"), default=0, validators=[MinValueValidator(-366), MaxValueValidator(366)],
+        help_text=_("Negative: before it (-7 is a week before the policy expires)."))
+    send_time = models.TimeField(_("time of day"), default=datetime.time(10, 0))
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    template = models.ForeignKey(MessageTemplate, verbose_name=_("template"), on_delete=models.PROTECT,
+                                 related_name="rules")
+    purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices, default=Purpose.SERVICE,
+                               help_text=_("Marketing goes only to clients who consented to it by the channel."))
+    lines = models.ManyToManyField("insurance.LineOfBusiness", verbose_name=_("lines of business"), blank=True,
+                                   related_name="+")
+    insurers = models.ManyToManyField("insurance.Insurer", verbose_name=_("insurers"), blank=True, related_name="+")
+    products = models.ManyToManyField("insurance.Product", verbose_name=_("products"), blank=True, related_name="+")
+    tags = models.ManyToManyField("clients.Tag", verbose_name=_("client tags"), blank=True, related_name="+")
+    min_premium = models.DecimalField(_("minimum premium"), max_digits=16, decimal_places=2, null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    history = ChangeHistory(m2m_fields=[lines, insurers, products, tags])
+
+    class Meta:
+        ordering = ["event", "offset_days", "name"]
+        verbose_name = _("automatic message")
+        verbose_name_plural = _("automatic messages")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("messaging:rule", args=[self.pk])
+
+    @property
+    def days_before(self) -> int:
+        return -self.offset_days
+
+
 class MessageQuerySet(VisibleQuerySet):
     def pending(self):
         return self.filter(status__in=(MessageStatus.QUEUED, MessageStatus.SENDING))
@@ -162,6 +202,8 @@ class Message(TimestampedModel):
     body = models.TextField(_("text"), blank=True)
     template = models.ForeignKey(MessageTemplate, verbose_name=_("template"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="messages")
+    rule = models.ForeignKey(Rule, verbose_name=_("automatic message"), null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="messages")
     # What the message is about (the timeline of a policy or a claim shows it).
     policy = models.ForeignKey("insurance.Policy", verbose_name=_("policy"), null=True, blank=True,
                                on_delete=models.SET_NULL, related_name="messages")

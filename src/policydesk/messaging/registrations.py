@@ -22,7 +22,9 @@ grant(EVERY_ROLE, "messaging.view_message", "messaging.view_messagetemplate", "m
       "messaging.view_incomingsms", "messaging.view_optout")
 grant(FRONT_OFFICE, "messaging.add_message", "messaging.change_message", "messaging.add_optout",
       "messaging.delete_optout")
-grant([Role.MARKETING, Role.TEAM_LEAD], "messaging.add_messagetemplate", "messaging.change_messagetemplate")
+grant([Role.MARKETING, Role.TEAM_LEAD], "messaging.add_messagetemplate", "messaging.change_messagetemplate",
+      "messaging.add_rule", "messaging.change_rule")
+grant(EVERY_ROLE, "messaging.view_rule")
 grant([Role.AUDITOR, Role.TEAM_LEAD, Role.MARKETING], "messaging.view_historicalmessagetemplate",
       "messaging.view_historicaltemplatetext")
 grant([Role.AUDITOR], "messaging.view_messagingsettings")
@@ -42,9 +44,19 @@ register_card_tab("messaging.message", CardTab(
 register_card_tab("messaging.messagetemplate", CardTab(
     slug="overview", label=_("Overview"), template="messaging/tabs/template_overview.html", weight=0,
     context=_template_overview))
+def _rule_overview(request, obj):
+    from .views import rule_overview_context
+
+    return rule_overview_context(request, obj)
+
+
+register_card_tab("messaging.rule", CardTab(
+    slug="overview", label=_("Overview"), template="messaging/tabs/rule_overview.html", weight=0,
+    context=_rule_overview))
 register_timeline_source(TimelineSource("messages", _("Messages"), message_timeline,
                                         permission="messaging.view_message", weight=60))
 
 register_menu_item("marketing", _("Outbox"), "messaging:outbox", "messaging.view_message")
 register_menu_item("marketing", _("Message templates"), "messaging:template_list", "messaging.view_messagetemplate")
+register_menu_item("marketing", _("Automatic messages"), "messaging:rule_list", "messaging.view_rule")
 register_menu_item("settings", _("Messaging settings"), "messaging:settings", "messaging.change_messagingsettings")

@@ -92,11 +92,15 @@ def template_text(template: MessageTemplate, language: str) -> TemplateText | No
     return next(iter(texts.values()), None)
 
 
-def render_template(template: MessageTemplate, language: str, context: dict) -> tuple[str, str, str]:
-    """(subject, body, language used) of ``template`` for a reader of ``language``."""
+def render_template(template: MessageTemplate, language: str, context) -> tuple[str, str, str]:
+    """(subject, body, language used) of ``template`` for a reader of ``language``. ``context``: the
+    placeholders' values, or a function of the language of the text chosen that gives them (so that
+    an English text that stands in for a missing Russian one writes its dates and numbers in English)."""
     text = template_text(template, language)
     if text is None:
         return "", "", language
+    if callable(context):
+        context = context(text.language)
     subject = render(text.subject, context).strip() if text.subject else ""
     return " ".join(subject.split()), render(text.body, context).strip(), text.language
 
@@ -173,7 +177,7 @@ def _on_commit_send():
 def message_queue(*, actor, channel: str, body: str, client=None, user=None, recipient: str = "", subject: str = "",
                   template: MessageTemplate | None = None, language: str = "", purpose: str = Purpose.SERVICE,
                   key: str | None = None, skip_reason: str = "", not_before: datetime.datetime | None = None,
-                  policy=None, claim=None, request=None, task=None) -> Message | None:
+                  rule=None, policy=None, claim=None, request=None, task=None) -> Message | None:
     """Write a message into the outbox: queued for the sender, or *not sent* with ``skip_reason``.
     With a ``key`` already used, nothing is written and None is returned (the message exists)."""
     now = timezone.now()
@@ -181,8 +185,8 @@ def message_queue(*, actor, channel: str, body: str, client=None, user=None, rec
         skip_reason = SkipReason.NO_TEXT
     message = Message(
         channel=channel, client=client, user=user, recipient=recipient, subject=subject[:300], body=body,
-        template=template, language=language, purpose=purpose, key=key, policy=policy, claim=claim, request=request,
-        task=task, created_by=actor if getattr(actor, "pk", None) else None,
+        template=template, language=language, purpose=purpose, key=key, rule=rule, policy=policy, claim=claim,
+        request=request, task=task, created_by=actor if getattr(actor, "pk", None) else None,
         status=MessageStatus.SKIPPED if skip_reason else MessageStatus.QUEUED, skip_reason=skip_reason,
         next_attempt_at=None if skip_reason else max(not_before or now, now),
         parts=sms_length(body).parts if channel == Channel.SMS and body else None)
@@ -200,19 +204,21 @@ def message_queue(*, actor, channel: str, body: str, client=None, user=None, rec
 
 def message_to_client(*, actor, client, channel: str, purpose: str = Purpose.SERVICE,
                       template: MessageTemplate | None = None, subject: str = "", body: str = "",
-                      context: dict | None = None, key: str | None = None, **about) -> Message | None:
+                      key: str | None = None, rule=None, records: dict | None = None, **about) -> Message | None:
     """A message to ``client`` by ``channel`` from ``template`` (rendered in the client's language with
-    ``context``) or from the ``subject`` and ``body`` given; queued, or written as not sent with the
-    reason when the client may not receive it."""
+    the placeholders of ``records``: policy, installment, instrument, claim, task, request; by default
+    the links in ``about``) or from the ``subject`` and ``body`` given; queued, or written as not sent
+    with the reason when the client may not receive it."""
     from .placeholders import message_context
 
     recipient, reason = recipient_for(client, channel, purpose)
     language = client.preferred_language or settings.LANGUAGE_CODE
     if template is not None:
-        context = context if context is not None else message_context(client=client, language=language, **about)
-        subject, body, language = render_template(template, language, context)
+        values = records if records is not None else about
+        subject, body, language = render_template(
+            template, language, lambda used: message_context(client=client, language=used, **values))
     return message_queue(actor=actor, channel=channel, client=client, recipient=recipient, subject=subject,
-                         body=body, template=template, language=language, purpose=purpose, key=key,
+                         body=body, template=template, language=language, purpose=purpose, key=key, rule=rule,
                          skip_reason=reason, **about)
 
 
@@ -308,8 +314,8 @@ def letter_print(*, actor, client, template: MessageTemplate, **about) -> tuple[
         label = SkipReason(reason).label
         raise ApplicationError(_("Not printed: %(reason)s.") % {"reason": label}, errors={"template": [label]})
     language = client.preferred_language or settings.LANGUAGE_CODE
-    context = message_context(client=client, language=language, **about)
-    subject, body, language = render_template(template, language, context)
+    subject, body, language = render_template(
+        template, language, lambda used: message_context(client=client, language=used, **about))
     now = timezone.now()
     page = (f'<p class="text-end">{escape(getattr(settings, "AGENCY_NAME", "PolicyDesk"))}<br>'
             f"{escape(Reader(language).date(now.date()))}</p>"
@@ -322,3 +328,59 @@ def letter_print(*, actor, client, template: MessageTemplate, **about) -> tuple[
                                                  gateway="print")
     message.refresh_from_db()
     return message, pdf
+
+
+# -- automatic messages -------------------------------------------------------------------------------------
+
+
+@service
+def rule_save(*, actor, data: dict, rule=None):
+    """Create or change an automatic message. ``data``: name, event, offset_days, send_time, channel,
+    template, purpose, is_active, min_premium and the conditions lines, insurers, products, tags
+    (iterables). The template must be for the same channel, and written for the event (or for any
+    client, when its placeholders are only the client's, the agent's and the agency's)."""
+    from .models import Rule
+    from .rules import RULE_EVENTS
+
+    errors: dict[str, list[str]] = {}
+    template = data.get("template")
+    event, channel = data.get("event"), data.get("channel")
+    if event not in RULE_EVENTS:
+        errors["event"] = [_("Choose the event.")]
+    if channel not in Channel.values or channel == Channel.LETTER:
+        errors["channel"] = [_("Automatic messages go by SMS or email.")]
+    if template is None:
+        errors["template"] = [_("Choose the template.")]
+    elif template.archived_at is not None:
+        errors["template"] = [_("The template is archived.")]
+    elif template.channel != channel:
+        errors["template"] = [_("The template is not for this channel.")]
+    elif template.event not in (event, Event.GENERAL):
+        errors["template"] = [_("The template is written for another event: its placeholders would be empty.")]
+    if not (data.get("name") or "").strip():
+        errors["name"] = [_("Give the automatic message a name.")]
+    if errors:
+        raise ApplicationError(_("Please correct the errors below."), errors=errors)
+    rule = rule or Rule()
+    for field in ("name", "event", "offset_days", "send_time", "channel", "template", "purpose", "is_active",
+                  "min_premium"):
+        if field in data:
+            setattr(rule, field, data[field].strip() if field == "name" else data[field])
+    rule.full_clean(exclude=["template"])
+    rule.save()
+    for field in ("lines", "insurers", "products", "tags"):
+        if field in data:
+            getattr(rule, field).set(list(data[field] or []))
+    return rule
+
+
+@service
+def rule_archive(*, actor, rule):
+    """Stop an automatic message for good; what it sent stays in the outbox."""
+    from django.utils import timezone
+
+    if rule.archived_at is None:
+        rule.archived_at = timezone.now()
+        rule.is_active = False
+        rule.save(update_fields=["archived_at", "is_active", "updated_at"])
+    return rule

@@ -8,7 +8,7 @@ from policydesk.core.tables import BaseTable, CalendarDateColumn
 from policydesk.diary.tables import CalendarDateTimeColumn
 
 from .choices import STATUS_COLOURS
-from .models import Message, MessageTemplate
+from .models import Message, MessageTemplate, Rule
 
 
 class MessageTable(BaseTable):
@@ -74,3 +74,20 @@ class TemplateTable(BaseTable):
 
     def value_languages(self, value, record):
         return self.render_languages(value, record)
+
+
+class RuleTable(BaseTable):
+    name = tables.Column(verbose_name=_("name"), linkify=lambda record: record.get_absolute_url())
+    event = tables.Column(verbose_name=_("event"))
+    offset_days = tables.Column(verbose_name=_("days after the event"), attrs={"td": {"class": "text-end"}})
+    send_time = tables.Column(verbose_name=_("time of day"))
+    channel = tables.Column(verbose_name=_("channel"))
+    template = tables.Column(verbose_name=_("template"), order_by=("template__name",))
+    purpose = tables.Column(verbose_name=_("purpose"))
+    is_active = tables.BooleanColumn(verbose_name=_("active"))
+
+    default_columns = ("name", "event", "offset_days", "send_time", "channel", "template", "is_active")
+
+    class Meta(BaseTable.Meta):
+        model = Rule
+        fields = ()

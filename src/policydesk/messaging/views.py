@@ -15,9 +15,9 @@ from policydesk.core.errors import ApplicationError
 from policydesk.core.views import ObjectCardView, ObjectListView, flash_application_error, redirect_back
 
 from .choices import Channel, Event, MessageStatus
-from .filtersets import MessageFilterSet, TemplateFilterSet
-from .forms import MessagingSettingsForm, SendForm, TemplateForm
-from .models import Message, MessageTemplate, MessagingSettings
+from .filtersets import MessageFilterSet, RuleFilterSet, TemplateFilterSet
+from .forms import MessagingSettingsForm, RuleForm, SendForm, TemplateForm
+from .models import Message, MessageTemplate, MessagingSettings, Rule
 from .placeholders import allowed_names, example_context, message_context, placeholders_for
 from .rendering import TemplateError, validate_template
 from .rendering import render as render_text
@@ -28,10 +28,12 @@ from .services import (
     message_send_now,
     opt_in,
     opt_out,
+    rule_archive,
+    rule_save,
     template_save,
 )
 from .smslength import sms_length
-from .tables import MessageTable, TemplateTable
+from .tables import MessageTable, RuleTable, TemplateTable
 
 
 def require(request, permission: str) -> None:
@@ -217,6 +219,84 @@ def template_preview(request):
     return render(request, "messaging/_preview.html", {
         "error": error, "subject": rendered_subject, "body": rendered_body, "channel": channel, "client": client,
         "length": sms_length(rendered_body) if channel == Channel.SMS and not error else None})
+
+
+# -- automatic messages -------------------------------------------------------------------------------------------
+
+
+class RuleListView(ObjectListView):
+    model = Rule
+    filterset_class = RuleFilterSet
+    table_class = RuleTable
+    template_name = "messaging/rule_list.html"
+
+    def get_queryset(self):
+        return Rule.objects.filter(archived_at__isnull=True).select_related("template")
+
+    def get_extra_context(self, request):
+        return {"can_add": request.user.has_perm("messaging.add_rule")}
+
+
+class RuleCardView(ObjectCardView):
+    model = Rule
+    template_name = "messaging/rule_card.html"
+
+    def get_queryset(self):
+        return Rule.objects.select_related("template").prefetch_related("lines", "insurers", "products", "tags")
+
+    def get_extra_context(self, request, obj):
+        return {"rule": obj, "can_change": request.user.has_perm("messaging.change_rule") and obj.archived_at is None}
+
+
+def rule_overview_context(request, rule) -> dict:
+    """What the rule would write to now: the occurrences due, and how many of them may not receive it."""
+    from django.utils import timezone
+
+    from .rules import due_window, occurrences, rule_key
+    from .services import recipient_for
+
+    first, last = due_window(rule, timezone.now())
+    due = occurrences(rule, first, last) if rule.is_active and rule.archived_at is None else []
+    written = set(Message.objects.filter(key__in=[rule_key(rule, o) for o in due]).values_list("key", flat=True))
+    waiting = [o for o in due if rule_key(rule, o) not in written]
+    blocked = sum(1 for o in waiting if recipient_for(o.client, rule.channel, rule.purpose)[1])
+    sent = Message.objects.visible_to(request.user).filter(rule=rule)
+    return {"window": (first, last), "due_count": len(waiting), "blocked_count": blocked,
+            "sent_count": sent.count(), "sent_url": f"{reverse('messaging:outbox')}?rule={rule.pk}"}
+
+
+def _rule_edit(request, rule=None):
+    form = RuleForm(request.POST or None, instance=rule)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rule = rule_save(actor=request.user, rule=rule, data=form.cleaned_data)
+        except ApplicationError as exc:
+            flash_application_error(request, form, exc)
+        else:
+            messages.success(request, _("The automatic message is saved."))
+            return redirect(rule.get_absolute_url())
+    return render(request, "messaging/rule_form.html", {"form": form, "rule": rule})
+
+
+@login_required
+def rule_add(request):
+    require(request, "messaging.add_rule")
+    return _rule_edit(request)
+
+
+@login_required
+def rule_edit(request, pk):
+    require(request, "messaging.change_rule")
+    return _rule_edit(request, get_object_or_404(Rule, pk=pk, archived_at__isnull=True))
+
+
+@login_required
+@require_POST
+def rule_archive_view(request, pk):
+    require(request, "messaging.change_rule")
+    rule_archive(actor=request.user, rule=get_object_or_404(Rule, pk=pk))
+    messages.success(request, _("The automatic message is archived."))
+    return redirect("messaging:rule_list")
 
 
 # -- from the client card ---------------------------------------------------------------------------------------
