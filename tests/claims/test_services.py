@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core import mail
 
 from policydesk.claims.choices import ClaimStatus
 from policydesk.claims.models import (
@@ -28,7 +29,9 @@ from policydesk.claims.services import (
 )
 from policydesk.core.errors import ApplicationError
 from policydesk.diary.models import Notification, Task
+from policydesk.diary.services_calendar import REMIND_BY_EMAIL, reminders_send
 from policydesk.insurance.models import LineOfBusiness
+from policydesk.messaging.models import Message
 
 from .conftest import TODAY, make_claim, make_policy, receive_all
 
@@ -58,6 +61,25 @@ def test_the_curator_is_told_in_their_own_language_whoever_acts(handler, agent, 
     claim = make_claim(handler, policy)  # the handler works in English
     [title] = _notes(agent, "claim_opened")
     assert title == f"Заявлен убыток {claim.number} по клиенту Иванов Пётр: ДТП от 10.03.2026"
+
+
+def test_the_claim_opened_email_to_the_curator_goes_through_the_outbox(handler, agent, policy, settings,
+                                                                       django_capture_on_commit_callbacks):
+    settings.SITE_URL = "https://crm.example.com"
+    agent.email, agent.language = "agent@example.com", "ru"
+    agent.preferences = {**agent.preferences, REMIND_BY_EMAIL: True}
+    agent.save()
+    claim = make_claim(handler, policy)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reminders_send()["emailed"] == 1
+        assert reminders_send()["emailed"] == 0
+    [title] = _notes(agent, "claim_opened")
+    message = Message.objects.get()
+    assert (message.user, message.client, message.channel, message.language) == (agent, None, "email", "ru")
+    assert (message.subject, message.status) == (title, "sent") and claim.number in title
+    (email,) = mail.outbox
+    assert email.to == ["agent@example.com"] and email.subject == title
+    assert f"https://crm.example.com{claim.get_absolute_url()}" in email.body
 
 
 def test_the_administrators_checklist_replaces_the_built_in_one(handler, policy):

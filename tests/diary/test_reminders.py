@@ -18,6 +18,8 @@ from policydesk.diary.jobs import send_due_reminders
 from policydesk.diary.models import Notification, Task
 from policydesk.diary.services import task_complete, task_reschedule
 from policydesk.diary.services_calendar import REMIND_BY_EMAIL, reminders_send
+from policydesk.messaging.models import Message
+from policydesk.messaging.sending import send_due
 
 from ..conftest import login
 from .conftest import at, make_task
@@ -133,73 +135,90 @@ def test_the_job_is_scheduled_every_minute():
 # -- by email ---------------------------------------------------------------------------------------
 
 
-def test_email_only_when_chosen_and_in_the_users_language(meeting, team_lead, agent, monkeypatch):
+def test_email_only_when_chosen_and_in_the_users_language(meeting, team_lead, agent,
+                                                         django_capture_on_commit_callbacks):
     wants_email(agent, language="ru")
     team_lead.email = "lead@example.com"  # has an address, but did not choose email
     team_lead.save()
-    languages = []
-    real_send = services_calendar.send_mail
-
-    def recording(*args, **kwargs):
-        languages.append(translation.get_language())
-        return real_send(*args, **kwargs)
-
-    monkeypatch.setattr(services_calendar, "send_mail", recording)
-    with time_machine.travel(REMIND, tick=False):
+    with time_machine.travel(REMIND, tick=False), django_capture_on_commit_callbacks(execute=True):
         assert reminders_send()["emailed"] == 1
         reminders_send()
 
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
-    assert message.to == ["agent@example.com"] and languages == ["ru"]
+    assert message.to == ["agent@example.com"]
     assert "Fleet review" in message.subject
     # Dates in the Russian format (day.month.year), the client and the place.
     assert "24.09.2025 10:00" in message.body and "Иванов Пётр" in message.body and "Office 12" in message.body
+    assert Message.objects.get().language == "ru"
     (notification,) = reminders(agent)
     assert notification.emailed_at == REMIND
     assert reminders(team_lead)[0].emailed_at is None
     assert translation.get_language() == "en"
 
 
-def test_email_link_uses_the_site_address(agent, settings):
+def test_a_reminder_email_goes_through_the_outbox_to_the_staff_member_once(meeting, agent,
+                                                                          django_capture_on_commit_callbacks):
+    wants_email(agent)
+    with time_machine.travel(REMIND, tick=False), django_capture_on_commit_callbacks(execute=True):
+        reminders_send()
+        reminders_send()
+        # Even a notification whose "emailed" mark was lost is not emailed twice: the message's key.
+        Notification.objects.filter(user=agent).update(emailed_at=None)
+        assert reminders_send()["emailed"] == 0
+    (notification,) = reminders(agent)
+    message = Message.objects.get()
+    assert (message.user, message.client, message.channel, message.recipient) == (agent, None, "email",
+                                                                                  "agent@example.com")
+    assert (message.task, message.status, message.key) == (meeting, "sent", f"notification:{notification.pk}:email")
+    assert message.subject == "Reminder: Fleet review"
+    (email,) = mail.outbox
+    assert email.to == ["agent@example.com"] and email.subject == "Reminder: Fleet review"
+    # The staff member finds it in the outbox, as sent.
+    outbox = login(agent).get(reverse("messaging:outbox")).content.decode()
+    assert message.get_absolute_url() in outbox and 'data-status="sent"' in login(agent).get(
+        message.get_absolute_url()).content.decode()
+
+
+def test_email_link_uses_the_site_address(agent, settings, django_capture_on_commit_callbacks):
     settings.SITE_URL = "https://crm.example.com"
     wants_email(agent)
     task = make_task(agent, title="Renewal call", due=DUE, reminder_at=REMIND)
-    with time_machine.travel(REMIND, tick=False):
+    with time_machine.travel(REMIND, tick=False), django_capture_on_commit_callbacks(execute=True):
         reminders_send()
     assert f"https://crm.example.com/diary/tasks/{task.pk}/" in mail.outbox[0].body
     assert "09/24/2025" in mail.outbox[0].body
 
 
-def test_a_mail_server_that_is_down_delays_only_the_email(agent, monkeypatch):
+def test_a_mail_server_that_is_down_delays_only_the_email(agent, settings, django_capture_on_commit_callbacks):
     wants_email(agent)
     task = make_task(agent, title="Renewal call", due=DUE, reminder_at=REMIND)
-
-    def down(*args, **kwargs):
-        raise ConnectionRefusedError("smtp")
-
-    monkeypatch.setattr(services_calendar, "send_mail", down)
-    with time_machine.travel(REMIND, tick=False):
-        assert reminders_send() == {"tasks": 1, "notified": 1, "emailed": 0}
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 1  # nobody listens
+    with time_machine.travel(REMIND, tick=False), django_capture_on_commit_callbacks(execute=True):
+        assert reminders_send() == {"tasks": 1, "notified": 1, "emailed": 1}
     (notification,) = reminders(agent)
-    assert notification.emailed_at is None
     task.refresh_from_db()
-    assert task.reminded_at == REMIND
+    assert task.reminded_at == REMIND and notification.emailed_at == REMIND
+    message = Message.objects.get()
+    assert message.status == "queued" and message.attempts == 1 and message.last_error
 
-    monkeypatch.undo()
+    # The outbox tries again a minute later, with the mail server back; the job queues nothing more.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     with time_machine.travel(REMIND + datetime.timedelta(minutes=1), tick=False):
-        assert reminders_send() == {"tasks": 0, "notified": 0, "emailed": 1}
-    assert len(mail.outbox) == 1
-    # Not tried again once it is more than an hour late.
-    wants_email(agent)
-    late = make_task(agent, title="Another", due=DUE, reminder_at=REMIND)
-    monkeypatch.setattr(services_calendar, "send_mail", down)
-    with time_machine.travel(REMIND + datetime.timedelta(minutes=2), tick=False):
+        assert reminders_send()["emailed"] == 0
+        assert send_due()["sent"] == 1
+    assert len(mail.outbox) == 1 and Message.objects.get().status == "sent"
+
+
+def test_notifications_more_than_an_hour_old_are_not_emailed(agent):
+    make_task(agent, title="Renewal call", due=DUE, reminder_at=REMIND)
+    with time_machine.travel(REMIND, tick=False):
         reminders_send()
-    monkeypatch.undo()
+    wants_email(agent)  # chosen later: the backlog is not mailed
     with time_machine.travel(REMIND + datetime.timedelta(hours=2), tick=False):
         assert reminders_send()["emailed"] == 0
-    assert Notification.objects.get(task=late).emailed_at is None
+    assert not Message.objects.exists()
 
 
 def test_preferences_page_sets_reminders_by_email(agent):
@@ -320,15 +339,15 @@ def test_the_badge_poll_does_not_keep_an_open_page_signed_in(agent, settings):
     assert settings.SESSION_COOKIE_NAME in browser.get(reverse("dashboard")).cookies
 
 
-def test_other_notifications_are_emailed_once_to_those_who_chose_email_but_missed_calls_are_not(agent, team_lead,
-                                                                                                 settings):
+def test_other_notifications_are_emailed_once_to_those_who_chose_email_but_missed_calls_are_not(
+        agent, team_lead, settings, django_capture_on_commit_callbacks):
     from policydesk.diary.services import notify
 
     settings.SITE_URL = "https://crm.example.com"
     wants_email(agent)
     team_lead.email = "lead@example.com"  # has an address, but did not choose email
     team_lead.save()
-    with time_machine.travel(REMIND, tick=False):
+    with time_machine.travel(REMIND, tick=False), django_capture_on_commit_callbacks(execute=True):
         notify(user=agent, kind=NotificationKind.CLAIM_PAID, title="Claim 7 paid", url="/claims/7/", key="claim-7-paid")
         notify(user=team_lead, kind=NotificationKind.CLAIM_PAID, title="Claim 7 paid", url="/claims/7/",
                key="claim-7-paid")
@@ -338,3 +357,4 @@ def test_other_notifications_are_emailed_once_to_those_who_chose_email_but_misse
     (message,) = mail.outbox
     assert message.to == ["agent@example.com"] and message.subject == "Claim 7 paid"
     assert "https://crm.example.com/claims/7/" in message.body
+    assert list(Message.objects.values_list("user__username", "status")) == [("agent", "sent")]

@@ -3,6 +3,8 @@
 
 import pytest
 
+from policydesk.clients.models import Phone
+from policydesk.messaging.models import Message, OptOut
 from policydesk.service.models import ServiceRequest
 
 from ..conftest import login
@@ -47,6 +49,26 @@ def test_a_skipped_step_or_a_resolution_without_text_answers_400_and_changes_not
     assert empty.status_code == 400 and "resolution" in empty.json()["errors"]
     request.refresh_from_db()
     assert request.status == "in_progress" and request.resolution == ""
+
+
+def test_telling_the_client_through_the_api_sends_once_per_told_and_refuses_with_the_reason(agent, my_client,
+                                                                                           cause):
+    Phone.objects.create(client=my_client, number="+79123456700", kind="mobile")
+    api = login(agent)
+    request = register(agent, my_client)
+    base = f"/api/service/requests/{request.pk}"
+    for step, body in (("verify", {}), ("assign", {"assignee": agent.pk}), ("start", {}),
+                       ("resolve", {"resolution": "Refunded", "category": cause.pk})):
+        assert post(api, f"{base}/{step}/", body).status_code == 200
+    for _ in range(2):
+        told = post(api, f"{base}/tell-client/", {"channel": "sms", "told": 0})
+        assert told.status_code == 200 and [s["kind"] for s in told.json()["steps"]].count("client_told") == 1
+    assert list(Message.objects.values_list("request", "recipient", "status")) == [
+        (request.pk, "+79123456700", "queued")]
+    OptOut.objects.create(client=my_client, channel="email", source="staff")
+    refused = post(api, f"{base}/tell-client/", {"channel": "email"})
+    assert refused.status_code == 400 and refused.json()["message"] == "Not sent: the client opted out of this channel."
+    assert Message.objects.count() == 1
 
 
 def test_a_foreign_request_is_404_for_reading_and_acting(agent, other_agent, foreign_client):

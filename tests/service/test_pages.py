@@ -10,6 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from policydesk.clients.models import Phone
+from policydesk.messaging.models import Message
 from policydesk.service.models import Holiday, ServiceRequest, WorkingSchedule
 from policydesk.service.services import request_rate, request_resolve
 from policydesk.service.services_articles import article_create
@@ -70,6 +72,38 @@ def test_the_steps_on_the_card_go_from_verification_to_the_rating(as_agent, agen
         assert text in card, text
     request.refresh_from_db()
     assert request.status == "resolved" and request.satisfaction == 5
+
+
+def test_the_tell_form_sends_once_however_often_it_is_submitted_and_the_card_shows_the_message(
+        as_agent, agent, my_client, cause):
+    Phone.objects.create(client=my_client, number="+79123456700", kind="mobile")
+    request = take_to_progress(agent, register(agent, my_client))
+    request_resolve(actor=agent, request=request, resolution="Apologised and paid", category=cause)
+    url = reverse("service:request_tell", args=[request.pk])
+    assert 'name="told" value="0"' in html(as_agent.get(request.get_absolute_url()))
+    for _ in range(2):  # a double click sends the page's form twice
+        response = as_agent.post(url, {"channel": "sms", "told": "0"}, follow=True)
+        assert "The message to the client is in the outbox." in html(response)
+    message = Message.objects.get()
+    assert (message.request, message.client, message.status) == (request, my_client, "queued")
+    card = html(as_agent.get(request.get_absolute_url()))
+    assert 'id="request-messages"' in card and message.get_absolute_url() in card and 'data-status="queued"' in card
+    assert "awaiting sending" not in card.lower() and f"message №{message.pk}" in card
+    assert 'name="told" value="1"' in card  # the next submit is a new tell
+    as_agent.post(url, {"channel": "sms", "told": "1"})
+    assert Message.objects.count() == 2
+
+
+def test_telling_a_blacklisted_client_on_the_page_shows_the_reason(as_agent, agent, my_client, cause):
+    Phone.objects.create(client=my_client, number="+79123456700", kind="mobile")
+    request = take_to_progress(agent, register(agent, my_client))
+    request_resolve(actor=agent, request=request, resolution="Apologised and paid", category=cause)
+    my_client.is_blacklisted = True
+    my_client.save()
+    response = as_agent.post(reverse("service:request_tell", args=[request.pk]), {"channel": "sms", "told": "0"},
+                             follow=True)
+    assert "Not sent: the client is blacklisted." in html(response)
+    assert not Message.objects.exists() and not request.steps.filter(kind="client_told").exists()
 
 
 def test_a_step_that_skips_one_shows_why_and_changes_nothing(as_agent, agent, my_client):

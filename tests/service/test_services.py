@@ -3,13 +3,17 @@ escalation (run twice, escalates once, notifies the head), satisfaction, telling
 the knowledge base's search across languages."""
 
 import datetime
+import json
 
 import pytest
 import time_machine
+from django.urls import reverse
 
 from policydesk.clients.models import Email, Phone
 from policydesk.core.errors import ApplicationError
 from policydesk.diary.models import Interaction, Notification
+from policydesk.messaging.models import Message, OptOut
+from policydesk.messaging.services import template_save
 from policydesk.service.models import Article, ReplyTemplate, RequestStep, ServiceRequest
 from policydesk.service.search import article_search
 from policydesk.service.services import (
@@ -26,6 +30,7 @@ from policydesk.service.services import (
 )
 from policydesk.service.services_articles import article_archive, article_create, article_update
 
+from ..conftest import login
 from ..factories import UserFactory
 from .conftest import at, register
 
@@ -205,28 +210,123 @@ def test_the_escalation_job_escalates(agent, team_lead, my_client):
 # -- telling the client ---------------------------------------------------------------------------------
 
 
-def test_the_result_is_recorded_as_a_pending_sms_from_the_template(agent, my_client, cause):
+@pytest.fixture
+def sms_day(settings, tmp_path):
+    """A weekday noon (no quiet hours in the way) and the SMS file outbox under a fresh directory."""
+    settings.DATA_DIR = tmp_path
+    with time_machine.travel(at(2026, 6, 10, 12), tick=False):
+        yield tmp_path
+
+
+def sms_files(data_dir) -> list[dict]:
+    """What the file outbox (the default SMS gateway) wrote: the SMS that left."""
+    return [json.loads(p.read_text()) for p in sorted((data_dir / "outbox" / "sms").rglob("*.json"))]
+
+
+def resolved(agent, client, cause, resolution="The payout was sent today"):
+    request = take_to_progress(agent, register(agent, client))
+    return request_resolve(actor=agent, request=request, resolution=resolution, category=cause)
+
+
+def test_telling_the_client_by_sms_sends_the_reply_template_through_the_outbox(agent, my_client, cause, sms_day,
+                                                                               django_capture_on_commit_callbacks):
     Phone.objects.create(client=my_client, number="+79123456700", kind="mobile")
     ReplyTemplate.objects.create(channel="sms", language="en", body="Dear {{ client.display_name }}, "
                                  "{{ request.number }}: {{ request.resolution }}")
-    request = take_to_progress(agent, register(agent, my_client))
-    request_resolve(actor=agent, request=request, resolution="The payout was sent today", category=cause)
-    step = request_tell_client(actor=agent, request=request, channel="sms")
+    request = resolved(agent, my_client, cause)
+    with django_capture_on_commit_callbacks(execute=True):
+        step = request_tell_client(actor=agent, request=request, channel="sms")
+    text = f"Dear {my_client.display_name}, №{request.pk}: The payout was sent today"
+    message = Message.objects.get()
+    # Queued on commit, the sender ran at once (Huey runs jobs immediately in tests): the SMS left.
+    assert (message.status, message.channel, message.recipient, message.body) == ("sent", "sms", "+79123456700", text)
+    assert (message.client, message.request, message.created_by) == (my_client, request, agent)
+    assert message.key == f"request:{request.pk}:told:sms:0"
+    assert [(f["to"], f["text"]) for f in sms_files(sms_day)] == [("+79123456700", text)]
     interaction = Interaction.objects.get(pk=step.interaction_id)
     assert interaction.kind == "sms" and interaction.direction == "out" and interaction.client == my_client
-    assert interaction.subject.startswith("[Awaiting sending]")
-    assert f"Dear {my_client.display_name}, №{request.pk}: The payout was sent today" in interaction.outcome
-    assert "+79123456700" in interaction.outcome
+    assert "Awaiting" not in interaction.subject and "Awaiting" not in step.note
+    sent = f"Sent by SMS to +79123456700 through the outbox, message №{message.pk}."
+    assert interaction.outcome == f"{sent}\n\n{text}" and step.note == f"{sent}\n{text}"
+    # The client's timeline and the outbox show the message and what became of it.
+    browser = login(agent)
+    timeline = browser.get(f"{my_client.get_absolute_url()}?tab=timeline").content.decode()
+    assert reverse("messaging:message", args=[message.pk]) in timeline and "SMS to the client" in timeline
+    outbox = browser.get(reverse("messaging:outbox"), {"q": "+79123456700"}).content.decode()
+    assert message.get_absolute_url() in outbox
 
 
-def test_telling_a_client_without_an_email_is_refused(agent, my_client, cause):
+def test_the_same_tell_twice_queues_once_and_a_later_tell_queues_again(agent, my_client, cause, sms_day):
+    Phone.objects.create(client=my_client, number="+79123456700", kind="mobile")
+    Email.objects.create(client=my_client, address="client@example.com")
+    request = resolved(agent, my_client, cause)
+    first = request_tell_client(actor=agent, request=request, channel="sms", told=0)
+    assert request_tell_client(actor=agent, request=request, channel="sms", told=0) == first
+    assert Message.objects.filter(request=request).count() == 1
+    assert _steps(request).count("client_told") == 1 and Interaction.objects.filter(kind="sms").count() == 1
+    # The page shown after it knows of one tell: the client may be told again, by SMS or by email.
+    request_tell_client(actor=agent, request=request, channel="email", told=1)
+    request_tell_client(actor=agent, request=request, channel="sms", told=2)
+    assert sorted(Message.objects.filter(request=request).values_list("key", flat=True)) == [
+        f"request:{request.pk}:told:email:1", f"request:{request.pk}:told:sms:0", f"request:{request.pk}:told:sms:2"]
+    assert _steps(request).count("client_told") == 3
+    assert set(Message.objects.values_list("status", flat=True)) == {"queued"}
+
+
+def test_a_request_resolved_message_template_is_preferred_in_the_clients_language(agent, my_client, cause,
+                                                                                 sms_day):
+    my_client.preferred_language = "ru"
+    my_client.save()
+    Phone.objects.create(client=my_client, number="+79123456700", kind="mobile")
+    ReplyTemplate.objects.create(channel="sms", language="ru", body="Reply template {{ request.number }}")
+    template = template_save(actor=agent, name="Request answered", channel="sms", event="request_resolved", texts={
+        "en": ("", "{{ client.first_name }}, request {{ request.number }}: {{ request.resolution }}"),
+        "ru": ("", "{{ client.first_name }}, обращение {{ request.number }} ({{ request.subject }}): "
+                   "{{ request.resolution }}")})
+    template_save(actor=agent, name="Email answer", channel="email", event="request_resolved",
+                  texts={"en": ("Answer", "By email")})
+    request = resolved(agent, my_client, cause, resolution="Выплата отправлена")
+    request_tell_client(actor=agent, request=request, channel="sms")
+    message = Message.objects.get()
+    assert message.body == f"Пётр, обращение №{request.pk} (The payout is late): Выплата отправлена"
+    assert (message.template, message.language) == (template, "ru")
+    # An inactive template is not used: the reply template speaks again.
+    template.is_active = False
+    template.save()
+    request_tell_client(actor=agent, request=request, channel="sms")
+    assert Message.objects.latest("pk").body == f"Reply template №{request.pk}"
+
+
+@pytest.mark.parametrize("refusal, reason", [
+    ("blacklisted", "the client is blacklisted"),
+    ("opted_out", "the client opted out of this channel"),
+])
+def test_telling_a_client_who_may_not_receive_it_is_refused_and_writes_nothing(agent, my_client, cause, sms_day,
+                                                                              refusal, reason):
+    Phone.objects.create(client=my_client, number="+79123456700", kind="mobile")
+    request = resolved(agent, my_client, cause)
+    if refusal == "blacklisted":
+        my_client.is_blacklisted = True
+        my_client.save()
+    else:
+        OptOut.objects.create(client=my_client, channel="sms", source="reply")
+    with pytest.raises(ApplicationError) as caught:
+        request_tell_client(actor=agent, request=request, channel="sms")
+    assert caught.value.message == f"Not sent: {reason}." and caught.value.errors == {"channel": [reason]}
+    # Nothing is left: no message (not even one "not sent"), no contact, no step.
+    assert not Message.objects.exists() and not Interaction.objects.exists()
+    assert "client_told" not in _steps(request)
+
+
+def test_telling_a_client_without_an_email_is_refused(agent, my_client, cause, sms_day):
     my_client.emails.all().delete()
-    request = take_to_progress(agent, register(agent, my_client))
-    request_resolve(actor=agent, request=request, resolution="Done", category=cause)
-    with pytest.raises(ApplicationError, match="no email"):
+    request = resolved(agent, my_client, cause, resolution="Done")
+    with pytest.raises(ApplicationError, match="Not sent: no mobile phone, email or postal address"):
         request_tell_client(actor=agent, request=request, channel="email")
+    assert not Message.objects.exists()
     Email.objects.create(client=my_client, address="client@example.com")
     assert request_tell_client(actor=agent, request=request, channel="email").interaction.kind == "email"
+    assert Message.objects.get().recipient == "client@example.com"
 
 
 def test_the_result_cannot_be_told_before_it_is_resolved(agent, my_client):

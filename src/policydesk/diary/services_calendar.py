@@ -3,9 +3,10 @@ address, the reminders that fall due, and reading notifications.
 
 Reminders are sent in two steps, each idempotent: first every due reminder becomes a notification
 for the assignee and the meeting's participants, in one transaction per task that also marks the
-task reminded; then the reminders of users who chose email are mailed, each in a transaction of
-its own. A mail server that is down delays only the emails (tried again on the next runs, for an
-hour), never the reminder in the application.
+task reminded; then the notifications of users who chose email are queued as emails in the outbox
+(messaging), each in a transaction of its own that marks the notification emailed. The outbox's
+sender delivers them and retries while the mail server is down: a reminder in the application
+never waits for the mail server.
 """
 
 import datetime
@@ -13,7 +14,6 @@ import logging
 import secrets
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -22,6 +22,8 @@ from policydesk.core import calendars
 from policydesk.core.errors import ApplicationError
 from policydesk.core.services import service
 from policydesk.core.visibility import scope_curator_ids
+from policydesk.messaging.choices import Channel
+from policydesk.messaging.services import message_queue
 
 from .choices import NotificationKind, TaskStatus
 from .models import CalendarFeed, Notification, Task
@@ -32,8 +34,8 @@ logger = logging.getLogger(__name__)
 
 # The preference (in User.preferences) that sends reminders by email too.
 REMIND_BY_EMAIL = "diary.remind_by_email"
-# A reminder email that could not be sent is tried again on later runs, but not after this long.
-EMAIL_RETRY_WINDOW = datetime.timedelta(hours=1)
+# Notifications older than this are not emailed: a user who turns email on gets no backlog.
+EMAIL_WINDOW = datetime.timedelta(hours=1)
 
 
 # -- moving a task ----------------------------------------------------------------------------------
@@ -150,7 +152,9 @@ def _notification_email(notification: Notification) -> tuple[str, str]:
     return notification.title, "\n".join(lines)
 
 
-def _email_reminder(notification_pk: int, now: datetime.datetime) -> bool:
+def _queue_email(notification_pk: int, now: datetime.datetime) -> bool:
+    """Queue a notification's email to its user in the outbox and mark it emailed, together; False
+    when it was queued before or its user does not take emails."""
     with transaction.atomic():
         notification = (Notification.objects.select_for_update()
                         .filter(pk=notification_pk, emailed_at__isnull=True).first())
@@ -164,16 +168,19 @@ def _email_reminder(notification_pk: int, now: datetime.datetime) -> bool:
                 subject, body = _reminder_email(notification)
             else:
                 subject, body = _notification_email(notification)
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+        # The key keeps it once-only even if the mark below were lost.
+        message = message_queue(actor=None, channel=Channel.EMAIL, user=user, recipient=user.email,
+                                subject=subject, body=body, language=_language(user), task=notification.task,
+                                key=f"notification:{notification.pk}:email")
         notification.emailed_at = now
         notification.save(update_fields=["emailed_at"])
-    return True
+    return message is not None
 
 
 def reminders_send(*, now: datetime.datetime | None = None) -> dict:
-    """Notify every reminder that has fallen due and is not yet shown; then email those whose user
-    chose so (reminders and every other notification but missed calls). Running it twice notifies
-    and emails once. Returns what was done, for the log."""
+    """Notify every reminder that has fallen due and is not yet shown; then queue an email in the
+    outbox for those whose user chose so (reminders and every other notification but missed calls).
+    Running it twice notifies and queues once. Returns what was done, for the log."""
     now = now or timezone.now()
     due = list(Task.objects.filter(status=TaskStatus.OPEN, reminder_at__lte=now, reminded_at__isnull=True)
                .order_by("reminder_at", "pk").values_list("pk", flat=True))
@@ -182,7 +189,7 @@ def reminders_send(*, now: datetime.datetime | None = None) -> dict:
         notified += len(_remind(task_pk, now))
     # Every notification is emailed to those who chose so, except missed calls: their call-back
     # task brings its own reminder.
-    pending = (Notification.objects.filter(emailed_at__isnull=True, created_at__gte=now - EMAIL_RETRY_WINDOW)
+    pending = (Notification.objects.filter(emailed_at__isnull=True, created_at__gte=now - EMAIL_WINDOW)
                .exclude(kind=NotificationKind.MISSED_CALL)
                .exclude(user__email="").select_related("user").order_by("pk"))
     emailed = 0
@@ -190,9 +197,9 @@ def reminders_send(*, now: datetime.datetime | None = None) -> dict:
         if not (notification.user.preferences or {}).get(REMIND_BY_EMAIL):
             continue
         try:
-            emailed += _email_reminder(notification.pk, now)
-        except Exception:  # the mail server: logged, and tried again on the next run
-            logger.exception("Reminder email %s could not be sent", notification.pk)
+            emailed += _queue_email(notification.pk, now)
+        except Exception:  # one that cannot be queued holds up no other; tried again on the next run
+            logger.exception("Reminder email %s could not be queued", notification.pk)
     return {"tasks": len(due), "notified": notified, "emailed": emailed}
 
 

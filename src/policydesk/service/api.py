@@ -90,6 +90,10 @@ class RateSerializer(serializers.Serializer):
 
 class TellSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=ReplyChannel.choices)
+    told = serializers.IntegerField(min_value=0, required=False,
+                                    help_text="How many times the client had been told (the request's "
+                                              "client_told steps) when you read it: a repeat of this call "
+                                              "sends nothing. Without it every call sends.")
 
 
 class LinkArticleSerializer(serializers.Serializer):
@@ -184,7 +188,9 @@ class ServiceRequestViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.Retriev
     @extend_schema(request=TellSerializer, responses=ServiceRequestSerializer)
     @action(detail=True, methods=["post"], url_path="tell-client")
     def tell_client(self, request, pk=None, **kwargs):
-        """Record the SMS or email that tells the client the result (sent once messaging lands)."""
+        """Send the SMS or email that tells the client the result, through the outbox; refused with the
+        reason when the client may not receive it. ``told``, the number of earlier tells as you read
+        them, makes a repeated call send nothing."""
         return self._step(request_tell_client)
 
     @extend_schema(request=LinkArticleSerializer, responses=ServiceRequestSerializer)

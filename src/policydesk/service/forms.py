@@ -96,6 +96,8 @@ class RateForm(BootstrapMixin, forms.Form):
 
 class TellForm(BootstrapMixin, forms.Form):
     channel = forms.ChoiceField(label=_("channel"), choices=ReplyChannel.choices)
+    # How many times the client had been told when the page was shown: a second submit sends nothing.
+    told = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
 
 class LinkArticleForm(BootstrapMixin, forms.Form):

@@ -257,7 +257,7 @@ class RequestStep(models.Model):
     to_user = models.ForeignKey(USER, verbose_name=_("to"), null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+")
     note = models.TextField(_("note"), blank=True)
-    # The outgoing contact that told the client the result (pending until messaging sends it).
+    # The outgoing contact that told the client the result (the message itself is in the outbox).
     interaction = models.ForeignKey("diary.Interaction", verbose_name=_("interaction"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
 

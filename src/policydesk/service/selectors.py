@@ -1,5 +1,5 @@
 """Reads of service requests that are more than a filter: the client card's figures and tab, the
-timeline source, the requests' steps, and the satisfaction and complaints report.
+timeline source, the requests' steps and messages, and the satisfaction and complaints report.
 
 Each starts from ``visible_to(user)`` and costs a fixed number of queries.
 """
@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 
 from policydesk.core.indicators import Indicator
 from policydesk.core.timeline import TimelineEvent
+from policydesk.messaging.models import Message
 
 from .choices import OPEN_STATUSES, RequestKind, RequestStatus, StepKind
 from .models import RequestStep, ServiceRequest
@@ -69,6 +70,12 @@ def client_requests(user, client, limit: int = 100) -> list[ServiceRequest]:
 def request_steps(request: ServiceRequest) -> list[RequestStep]:
     return list(RequestStep.objects.filter(request=request).select_related("actor", "from_user", "to_user")
                 .order_by("at", "pk"))
+
+
+def request_messages(user, request: ServiceRequest) -> list[Message]:
+    """The messages about the request (those that told the client the result), with their status in
+    the outbox, oldest first."""
+    return list(Message.objects.visible_to(user).filter(request=request).order_by("created_at", "pk"))
 
 
 def request_timeline(user, client, *, policy_id=None, payment_id=None, before=None, limit=50):

@@ -19,6 +19,9 @@ from policydesk.core.services import service
 from policydesk.core.visibility import scope_curator_ids
 from policydesk.diary.choices import NotificationKind, Priority
 from policydesk.diary.services import interaction_log, notify
+from policydesk.messaging.choices import Event, MessageStatus
+from policydesk.messaging.models import MessageTemplate
+from policydesk.messaging.services import message_to_client
 
 from . import sla
 from .choices import OPEN_STATUSES, ReplyChannel, RequestKind, RequestStatus, StepKind
@@ -333,33 +336,55 @@ def reply_text(request: ServiceRequest, channel: str) -> tuple[str, str]:
                 _ENGINE.from_string(body).render(context).strip())
 
 
+def resolved_template(channel: str) -> MessageTemplate | None:
+    """The messaging template for a resolved request by ``channel``, when marketing has written one
+    (the first active one by name); it then replaces the reply templates."""
+    return (MessageTemplate.objects.filter(event=Event.REQUEST_RESOLVED, channel=channel, is_active=True,
+                                           archived_at__isnull=True).first())
+
+
 @service
-def request_tell_client(*, actor, request: ServiceRequest, channel: str, now=None) -> RequestStep:
-    """Record the message that tells the client the result. Sending arrives with messaging: until
-    then it is an outgoing interaction marked as awaiting sending."""
+def request_tell_client(*, actor, request: ServiceRequest, channel: str, told: int | None = None,
+                        now=None) -> RequestStep:
+    """Tell the client the result by SMS or email through the outbox, from the messaging template for
+    a resolved request, else from the reply template; logged as an outgoing contact on the client's
+    timeline. A client who may not receive it (blacklisted, opted out, no mobile...) is refused with
+    the reason, and nothing is written.
+
+    ``told``: how many times the client had been told when the page was shown. A second submit of the
+    same page finds its message queued already and sends nothing (the message's key); a later page
+    may tell again."""
     request = _locked(request)
     _require(request, "tell")
+    if channel not in ReplyChannel.values:
+        raise ApplicationError(_("Choose SMS or email."), errors={"channel": [_("Choose SMS or email.")]})
     now = now or timezone.now()
     client = request.client
-    if channel == ReplyChannel.SMS:
-        address = client.phones.filter(kind="mobile").order_by("-is_primary", "pk").values_list("number", flat=True).first()
-        missing = _("The client has no mobile phone for an SMS.")
-    elif channel == ReplyChannel.EMAIL:
-        address = client.emails.order_by("-is_primary", "pk").values_list("address", flat=True).first()
-        missing = _("The client has no email address.")
+    steps = RequestStep.objects.filter(request=request, kind=StepKind.CLIENT_TOLD)
+    count = steps.count()
+    told = count if told is None else min(max(told, 0), count)
+    key = f"request:{request.pk}:told:{channel}:{told}"
+    template = resolved_template(channel)
+    if template is not None:
+        message = message_to_client(actor=actor, client=client, channel=channel, template=template,
+                                    records={"request": request}, key=key, request=request, policy=request.policy)
     else:
-        raise ApplicationError(_("Choose SMS or email."), errors={"channel": [_("Choose SMS or email.")]})
-    if not address:
-        raise ApplicationError(missing, errors={"channel": [missing]})
-    subject, body = reply_text(request, channel)
-    pending = _("Awaiting sending")
+        subject, body = reply_text(request, channel)
+        message = message_to_client(actor=actor, client=client, channel=channel, subject=subject, body=body,
+                                    key=key, request=request, policy=request.policy)
+    if message is None:  # the same tell submitted twice: the first one stands
+        return steps.order_by("-at", "-pk").first()
+    if message.status == MessageStatus.SKIPPED:
+        reason = message.get_skip_reason_display()
+        raise ApplicationError(_("Not sent: %(reason)s.") % {"reason": reason}, errors={"channel": [reason]})
+    sent = _("Sent by %(channel)s to %(address)s through the outbox, message №%(message)s.") % {
+        "channel": message.get_channel_display(), "address": message.recipient, "message": message.pk}
     interaction = interaction_log(
         actor=actor, kind=channel, direction="out", client=client, policy=request.policy, client_identified=True,
-        subject=f"[{pending}] {subject or request.subject} ({request.number})"[:300],
-        outcome=f"{_('To')}: {address}\n{body}\n\n{pending}: "
-                + _("recorded, not sent; the messaging area will send it."), now=now)
+        subject=f"{message.subject or request.subject} ({request.number})"[:300],
+        outcome=f"{sent}\n\n{message.body}", now=now)
     return _step(request, StepKind.CLIENT_TOLD, actor=actor, at=now, interaction=interaction,
-                 note=f"{pending} · {address}: {body}")
+                 note=f"{sent}\n{message.body}")
 
 
 # -- articles ---------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from policydesk.core.views import (
 )
 from policydesk.diary.views_common import initial_links, next_url
 
-from .choices import RequestStatus
+from .choices import RequestStatus, StepKind
 from .filtersets import ControlListFilterSet, ServiceRequestFilterSet
 from .forms import (
     AssignForm,
@@ -42,7 +42,7 @@ from .forms import (
 )
 from .models import Article, ServiceRequest
 from .search import article_search
-from .selectors import client_requests, request_steps, satisfaction_report
+from .selectors import client_requests, request_messages, request_steps, satisfaction_report
 from .services import (
     ALLOWED,
     request_assign,
@@ -114,8 +114,10 @@ def request_steps_context(request, obj) -> dict:
     user = request.user
     can_change = user.has_perm("service.change_servicerequest") and obj.archived_at is None
     allowed = {step for step, statuses in ALLOWED.items() if obj.status in statuses} if can_change else set()
+    steps = request_steps(obj)
+    told = sum(step.kind == StepKind.CLIENT_TOLD for step in steps)
     return {
-        "steps": request_steps(obj),
+        "steps": steps,
         "allowed": allowed,
         "verify_form": NoteForm(prefix="verify") if "verify" in allowed else None,
         "assign_form": AssignForm(user=user, initial={"assignee": obj.assignee_id}) if "assign" in allowed else None,
@@ -124,7 +126,8 @@ def request_steps_context(request, obj) -> dict:
         "resolve_form": ResolveForm(initial={"category": obj.category_id}) if "resolve" in allowed else None,
         "close_form": NoteForm(prefix="close") if "close" in allowed else None,
         "rate_form": RateForm(initial={"rating": obj.satisfaction}) if "rate" in allowed else None,
-        "tell_form": TellForm() if "tell" in allowed else None,
+        "tell_form": TellForm(initial={"told": told}) if "tell" in allowed else None,
+        "request_messages": request_messages(user, obj),
     }
 
 
@@ -239,8 +242,9 @@ def _tell(request, obj):
     form = TellForm(request.POST)
     if not form.is_valid():
         return form, None, ""
-    return form, lambda: request_tell_client(actor=request.user, request=obj, channel=form.cleaned_data["channel"]), \
-        _("The message to the client is recorded; it awaits sending.")
+    data = form.cleaned_data
+    return form, lambda: request_tell_client(actor=request.user, request=obj, channel=data["channel"],
+                                             told=data["told"]), _("The message to the client is in the outbox.")
 
 
 STEPS = {"verify": _verify, "assign": _assign, "start": _start, "note": _add_note, "resolve": _resolve,
