@@ -98,7 +98,8 @@ class HttpGatewayStandIn:
 
     * Any path but ``/balance`` sends: the answer is ``{"status": "OK", "id": "<n>", "cost": "1.50"}``
       (n counts the successful sends from 1), or what ``success_body`` returns.
-    * ``/balance`` answers ``{"status": "OK", "balance": "<balance>"}``.
+    * ``/balance`` answers ``{"status": "OK", "balance": "<balance>"}``, or what ``balance_body``
+      returns (a JSON dict/list or text, e.g. ``"42.10"`` for a plain-number answer).
     * ``fail_next(n, status=..., body=...)`` makes the next n requests answer with that status
       (500, 429, 400...); ``slow(seconds)`` delays every answer (0 to stop); ``require_auth(value)``
       answers 401 to requests whose Authorization header is not exactly ``value``.
@@ -119,6 +120,8 @@ class HttpGatewayStandIn:
         self.cost = "1.50"
         # (request, n) -> the JSON (dict/list) or text of a successful send's answer
         self.success_body: Callable[[RecordedRequest, int], Any] = self._typical_answer
+        # request -> the JSON (dict/list) or text of the balance's answer
+        self.balance_body: Callable[[RecordedRequest], Any] = self._typical_balance
 
     # -- running --
 
@@ -217,6 +220,9 @@ class HttpGatewayStandIn:
     def _typical_answer(self, request: RecordedRequest, number: int) -> Any:
         return {"status": "OK", "id": str(number), "cost": self.cost}
 
+    def _typical_balance(self, request: RecordedRequest) -> Any:
+        return {"status": "OK", "balance": str(self.balance)}
+
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         request = self._record(handler)
         if self._delay:
@@ -229,7 +235,8 @@ class HttpGatewayStandIn:
                 request.header("Authorization") != self.required_authorization:
             self._answer(handler, 401, json.dumps({"status": "ERROR", "error": "unauthorized"}))
         elif request.path.rstrip("/").endswith("/balance"):
-            self._answer(handler, 200, json.dumps({"status": "OK", "balance": str(self.balance)}))
+            body = self.balance_body(request)
+            self._answer(handler, 200, body if isinstance(body, str) else json.dumps(body))
         else:
             body = self.success_body(request, next(self._sends))
             self._answer(handler, 200, body if isinstance(body, str) else json.dumps(body))

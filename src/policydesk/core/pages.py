@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 
+from .dashboard import dashboard_panels
 from .navigation import MODES
 
 
@@ -11,7 +12,8 @@ from .navigation import MODES
 def dashboard(request):
     from policydesk.clients.selectors import dashboard_figures
 
-    return render(request, "core/dashboard.html", {"figures": dashboard_figures(request.user)})
+    return render(request, "core/dashboard.html", {"figures": dashboard_figures(request.user),
+                                                   "panels": dashboard_panels(request)})
 
 
 @login_required

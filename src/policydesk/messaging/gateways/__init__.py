@@ -17,6 +17,7 @@ from .base import (
     FAILED,
     REPORT_STATUSES,
     SENT,
+    Balance,
     ConfigField,
     DeliveryReport,
     GatewayConfigError,
@@ -60,7 +61,7 @@ def gateway_from_config(kind: str, config: Mapping[str, Any], *, data_dir: Path)
 
 __all__ = [
     "BACKENDS", "COMMON_STATUS_WORDS", "CONFIG_FIELDS", "DEFAULT_KIND", "DELIVERED", "FAILED",
-    "REPORT_STATUSES", "SENT", "ConfigField", "DeliveryReport", "FileGateway", "GatewayConfigError",
+    "REPORT_STATUSES", "SENT", "Balance", "ConfigField", "DeliveryReport", "FileGateway", "GatewayConfigError",
     "GatewayError", "HttpGateway", "IncomingSms", "OutgoingSms", "SendResult", "SmppGateway", "SmsGateway",
     "count_parts", "gateway_from_config", "json_path", "report_status", "validate_config",
 ]

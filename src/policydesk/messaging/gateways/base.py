@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 from urllib.parse import urlsplit
 
 from django.utils.translation import gettext
@@ -49,6 +49,13 @@ class SendResult:
     provider_ref: str  # the gateway's id of the message (for delivery reports)
     cost: Decimal | None = None
     parts: int | None = None
+
+
+class Balance(NamedTuple):
+    """What is left on the account with the SMS provider."""
+
+    amount: Decimal
+    currency: str = ""  # "" when the provider does not say: the currency of SMS costs
 
 
 @dataclass(frozen=True)
@@ -265,6 +272,14 @@ class SmsGateway:
         raise NotImplementedError
 
     def balance(self) -> Decimal | None:
+        """The amount left on the account; None when the gateway does not report one."""
+        found = self.account_balance()
+        return None if found is None else found.amount
+
+    def account_balance(self, *, timeout: float | None = None) -> Balance | None:
+        """The amount left on the account with its currency, None when the gateway does not report
+        one (the file outbox, SMPP); GatewayError when it could not be read. ``timeout`` shortens the
+        wait of a gateway that asks over the network (the dashboard must not hang on it)."""
         return None
 
     def parse_report(self, data: Mapping[str, Any]) -> DeliveryReport | None:

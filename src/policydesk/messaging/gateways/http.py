@@ -9,7 +9,9 @@ set, a JSON field with a given value (``success_field``/``success_value``) and/o
 expression (``success_regex``). The provider's id of the message is read with ``ref_field`` (a
 JSON path: dotted keys and list indices, "data.0.id") or ``ref_regex``; without either, our message
 id is the reference (pass ``{message_id}`` as the provider's client reference, and its reports
-will name it). Only the standard library is used.
+will name it). The balance is asked with GET at ``balance_url`` (the same credentials and headers)
+and read from a JSON field (``balance_field``, its currency from ``balance_currency_field``) or
+from an answer that is a plain number. Only the standard library is used.
 """
 
 import base64
@@ -21,7 +23,6 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -30,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .base import (
     REPORT_STATUSES,
+    Balance,
     ConfigField,
     DeliveryReport,
     GatewayError,
@@ -168,7 +170,15 @@ class HttpGateway(SmsGateway):
                     help=_("The JSON path of the number of SMS parts charged.")),
         ConfigField("balance_url", _("Balance address"), type="url",
                     help=_("Asked with GET, with the same authentication and headers.")),
-        ConfigField("balance_field", _("Balance field"), help=_('The JSON path of the balance, e.g. "balance".')),
+        ConfigField("balance_answer", _("Balance answer"), type="choice", default="json",
+                    choices=(("json", _("JSON")), ("number", _("a plain number"))),
+                    help=_('"json": the amount is read at the balance field; "number": the whole answer is '
+                           'the amount.')),
+        ConfigField("balance_field", _("Balance field"),
+                    help=_('The JSON path of the balance, e.g. "balance" or "data.balance".')),
+        ConfigField("balance_currency_field", _("Balance currency field"),
+                    help=_('The JSON path of the balance\'s currency, e.g. "currency". Empty: the currency '
+                           'of SMS costs.')),
         ConfigField("report_ref_field", _("Report: message id field"), default="ref",
                     help=_("Where a delivery report names the provider's message id.")),
         ConfigField("report_status_field", _("Report: status field"), default="status"),
@@ -215,9 +225,15 @@ class HttpGateway(SmsGateway):
                     errors[name] = gettext("Not a valid regular expression: %(error)s") % {"error": error}
         if values["success_value"] and not values["success_field"]:
             errors["success_field"] = gettext("Say which field holds the success value.")
-        if bool(values["balance_url"]) != bool(values["balance_field"]):
-            name = "balance_field" if values["balance_url"] else "balance_url"
-            errors[name] = gettext("The balance needs both its address and its field.")
+        plain_balance = values["balance_answer"] == "number"
+        if values["balance_url"] and not values["balance_field"] and not plain_balance:
+            errors["balance_field"] = gettext("The balance needs both its address and its field.")
+        elif (values["balance_field"] or values["balance_currency_field"]) and not values["balance_url"]:
+            errors["balance_url"] = gettext("The balance needs both its address and its field.")
+        if plain_balance and (values["balance_field"] or values["balance_currency_field"]):
+            name = "balance_field" if values["balance_field"] else "balance_currency_field"
+            errors.setdefault(name, gettext("A plain-number answer has no fields; leave this empty or "
+                                            "choose JSON."))
         wrong = sorted({str(status) for status in values["report_status_map"].values()} - set(REPORT_STATUSES))
         if wrong:
             errors["report_status_map"] = gettext("Map statuses to delivered, failed or sent, not: %(wrong)s.") % {
@@ -300,11 +316,12 @@ class HttpGateway(SmsGateway):
             headers[name] = fill(template, values)
         return headers
 
-    def _exchange(self, request: urllib.request.Request) -> HttpAnswer:
+    def _exchange(self, request: urllib.request.Request, timeout: float | None = None) -> HttpAnswer:
         """The provider's answer, whatever its status; GatewayError (retryable) when there is none."""
         host = _host(request.full_url)
+        timeout = self.timeout if timeout is None else timeout
         try:
-            with self._opener.open(request, timeout=self.timeout) as response:
+            with self._opener.open(request, timeout=timeout) as response:
                 return HttpAnswer(response.status, self._read(response), response.headers)
         except urllib.error.HTTPError as error:
             try:
@@ -313,10 +330,10 @@ class HttpGateway(SmsGateway):
                 text = ""
             return HttpAnswer(error.code, text, error.headers or {})
         except TimeoutError as error:
-            raise self._timeout_error(host) from error
+            raise self._timeout_error(host, timeout) from error
         except urllib.error.URLError as error:
             if isinstance(error.reason, TimeoutError):
-                raise self._timeout_error(host) from error
+                raise self._timeout_error(host, timeout) from error
             reason = error.reason.strerror if isinstance(error.reason, OSError) else str(error.reason)
             raise GatewayError(
                 gettext("Could not reach the SMS gateway at %(host)s: %(reason)s")
@@ -336,10 +353,10 @@ class HttpGateway(SmsGateway):
                 retryable=False,
             ) from error
 
-    def _timeout_error(self, host: str) -> GatewayError:
+    def _timeout_error(self, host: str, timeout: float) -> GatewayError:
         return GatewayError(
             gettext("The SMS gateway at %(host)s did not answer within %(seconds)s seconds.")
-            % {"host": host, "seconds": f"{self.timeout:g}"},
+            % {"host": host, "seconds": f"{timeout:g}"},
             retryable=True,
         )
 
@@ -425,22 +442,28 @@ class HttpGateway(SmsGateway):
 
     # -- balance ----------------------------------------------------------------------------------
 
-    def balance(self) -> Decimal | None:
+    def account_balance(self, *, timeout: float | None = None) -> Balance | None:
         config = self._config
         if not config["balance_url"]:
             return None
         values = self._credentials()
         url = fill(config["balance_url"], values, escape=lambda value: quote(value, safe=""))
-        answer = self._exchange(urllib.request.Request(url, method="GET", headers=self._headers(values)))
+        answer = self._exchange(urllib.request.Request(url, method="GET", headers=self._headers(values)),
+                                timeout=self.timeout if timeout is None else min(self.timeout, timeout))
         self._check_status(answer)
-        amount = to_decimal(json_path(answer.json(), config["balance_field"]))
+        if config["balance_answer"] == "number":
+            amount, currency = to_decimal(answer.text.strip()), None
+            missing = gettext("The SMS gateway's balance answer is not a number: %(answer)s")
+        else:
+            document = answer.json()
+            amount = to_decimal(json_path(document, config["balance_field"]))
+            currency = json_path(document, config["balance_currency_field"] or "")
+            missing = gettext("The SMS gateway's balance answer has no amount at %(field)s: %(answer)s")
         if amount is None:
-            raise GatewayError(
-                gettext("The SMS gateway's balance answer has no amount at %(field)s: %(answer)s")
-                % {"field": config["balance_field"], "answer": self._quoted(answer)},
-                retryable=False,
-            )
-        return amount
+            raise GatewayError(missing % {"field": config["balance_field"], "answer": self._quoted(answer)},
+                               retryable=False)
+        # The provider's currency word is shown as it is: kept short and on one line.
+        return Balance(amount, trimmed(currency, 10) if isinstance(currency, str) else "")
 
     # -- webhooks ---------------------------------------------------------------------------------
 
