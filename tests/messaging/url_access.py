@@ -30,9 +30,18 @@ PATH_ARGS = {
     "messaging:rule_archive": {"pk": "messaging_rule"},
     "rule-detail": {"pk": "messaging_rule"},
     "rule-archive": {"pk": "messaging_rule"},
+    "messaging:mailing": {"pk": "mailing"},
+    "messaging:mailing_edit": {"pk": "mailing"},
+    "messaging:mailing_check": {"pk": "mailing"},
+    "messaging:mailing_progress": {"pk": "mailing"},
+    "messaging:mailing_start": {"pk": "mailing"},
+    "messaging:mailing_pause": {"pk": "mailing"},
+    "messaging:mailing_resume": {"pk": "mailing"},
+    "messaging:mailing_cancel": {"pk": "mailing"},
+    "messaging:mailing_test": {"pk": "mailing"},
 }
-CLIENT_BOUND = {"message"}
-FOREIGN_NEEDLES = ["Clandestine message text"]
+CLIENT_BOUND = {"message", "mailing"}
+FOREIGN_NEEDLES = ["Clandestine message text", "Clandestine mailing"]
 # The SMS provider calls the webhooks without a session: the secret in the address is the key, and a
 # wrong one is a 403 (tests/messaging/test_inbound.py).
 PUBLIC = {"messaging-webhook"}
@@ -53,6 +62,19 @@ def populate(world) -> None:
     world.shared["messaging_rule"] = rule_save(actor=world.users["admin"], data={
         "name": "Walk rule", "event": "birthday", "offset_days": 0, "send_time": datetime.time(10), "channel": "sms",
         "template": world.shared["messaging_template"], "purpose": "service", "is_active": True})
+    from django.contrib.auth.models import Permission
+
+    from policydesk.messaging.mailings import mailing_save
+
+    # A mailing belongs to its author: the other agent's is foreign (and its audience, read in the
+    # author's scope, is the other agent's clients). The user who may do everything may send
+    # mailings too: only the scope can stop them.
+    world.users["agent_with_every_client_permission"].user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="messaging", codename__endswith="_mailing"))
+    world.own["mailing"] = mailing_save(actor=agent, name="Own mailing", template=world.shared["messaging_template"],
+                                        audience="clients")
+    world.foreign["mailing"] = mailing_save(actor=other, name="Clandestine mailing",
+                                            template=world.shared["messaging_template"], audience="clients")
     world.shared["messaging_webhook_secret"] = MessagingSettings.current().webhook_secret
     world.shared["messaging_webhook_kind"] = "report"
 
@@ -63,5 +85,6 @@ def action_data(world) -> dict:
         "messaging:send": {"channel": "sms", "body": "walk"},
         "messaging:opt_out": {"channel": "sms"},
         "messaging:letter": {"template": world.shared["messaging_letter"].pk},
+        "messaging:mailing_test": {"address": "+79161234567"},
         "message-list": {"client": world.foreign["client"].pk, "channel": "sms", "body": "walk"},
     }

@@ -67,6 +67,7 @@ class SkipReason(models.TextChoices):
     NO_CONSENT = "no_consent", _("no consent to marketing by this channel")
     ARCHIVED = "archived", _("the client is archived")
     NO_TEXT = "no_text", _("the template has no text")
+    DUPLICATE = "duplicate", _("the same address is already in the mailing")
 
 
 class GatewayKind(models.TextChoices):
@@ -79,3 +80,26 @@ class OptOutSource(models.TextChoices):
     REPLY = "reply", _("replied with a stop word")
     STAFF = "staff", _("recorded by staff")
     API = "api", _("through the API")
+
+
+class Audience(models.TextChoices):
+    """Who a mailing goes to."""
+
+    CLIENTS = "clients", _("clients: a filter of the client list, a tag or a group")
+    POLICIES = "policies", _("the holders of policies: a filter of the policy list")
+    LIST = "list", _("a list of phone numbers or email addresses")
+
+
+class MailingStatus(models.TextChoices):
+    DRAFT = "draft", pgettext_lazy("mailing status", "draft")
+    QUEUEING = "queueing", pgettext_lazy("mailing status", "preparing")
+    SENDING = "sending", pgettext_lazy("mailing status", "sending")
+    PAUSED = "paused", pgettext_lazy("mailing status", "paused")
+    DONE = "done", pgettext_lazy("mailing status", "finished")
+    CANCELLED = "cancelled", pgettext_lazy("mailing status", "cancelled")
+
+
+MAILING_COLOURS = {
+    MailingStatus.DRAFT: "secondary", MailingStatus.QUEUEING: "info", MailingStatus.SENDING: "primary",
+    MailingStatus.PAUSED: "warning", MailingStatus.DONE: "success", MailingStatus.CANCELLED: "light",
+}

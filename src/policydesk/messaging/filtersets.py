@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from policydesk.core.filtersets import BaseFilterSet, CalendarDateFilter
 
-from .choices import Channel, Event, MessageStatus, Purpose, SkipReason
-from .models import Message, MessageTemplate, Rule
+from .choices import Channel, Event, MailingStatus, MessageStatus, Purpose, SkipReason
+from .models import Mailing, Message, MessageTemplate, Rule
 
 
 def _checkboxes(choices, label):
@@ -28,6 +28,7 @@ class MessageFilterSet(BaseFilterSet):
                                                 label=_("template"))
     skip_reason = _checkboxes(SkipReason.choices, _("reason not sent"))
     rule = django_filters.ModelChoiceFilter(queryset=Rule.objects.order_by("name"), label=_("automatic message"))
+    mailing = django_filters.NumberFilter(field_name="mailing_id", label=_("mailing"))
     recipient = django_filters.CharFilter(lookup_expr="icontains", label=_("recipient"))
     client = django_filters.NumberFilter(field_name="client_id", label=_("client (id)"))
     policy = django_filters.NumberFilter(field_name="policy_id", label=_("policy (id)"))
@@ -114,4 +115,18 @@ class RuleFilterSet(BaseFilterSet):
 
     class Meta:
         model = Rule
+        fields: list[str] = []
+
+
+class MailingFilterSet(BaseFilterSet):
+    primary_filters = ("q", "status", "template")
+
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Search"))
+    status = _checkboxes(MailingStatus.choices, _("status"))
+    template = django_filters.ModelChoiceFilter(queryset=MessageTemplate.objects.order_by("name"), label=_("template"))
+    created_from = CalendarDateFilter(field_name="created_at", lookup_expr="date__gte", label=_("created from"))
+    created_to = CalendarDateFilter(field_name="created_at", lookup_expr="date__lte", label=_("created until"))
+
+    class Meta:
+        model = Mailing
         fields: list[str] = []

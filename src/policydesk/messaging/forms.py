@@ -154,3 +154,77 @@ class RuleForm(BootstrapMixin, forms.ModelForm):
         for name in ("lines", "insurers", "products", "tags"):
             self.fields[name].help_text = _("Empty: any.")
         self.fields["products"].queryset = self.fields["products"].queryset.select_related("insurer")
+
+
+MAX_LIST_FILE = 5 * 1024 * 1024
+
+
+class MailingForm(BootstrapMixin, forms.Form):
+    """A mailing: its name and template, and who it goes to: a filter of the client list (a tag or a
+    group chosen here), a filter of the policy list, or a pasted or uploaded list."""
+
+    name = forms.CharField(label=_("name"), max_length=200)
+    template = forms.ModelChoiceField(label=_("template"), queryset=MessageTemplate.objects.none())
+    purpose = forms.ChoiceField(label=_("purpose"), initial="marketing",
+                                help_text=_("Marketing goes only to clients who consented to it by the channel."))
+    audience = forms.ChoiceField(label=_("audience"), widget=forms.RadioSelect)
+    tag = forms.ModelChoiceField(label=_("client tag"), required=False, queryset=None)
+    group = forms.ModelChoiceField(label=_("client group"), required=False, queryset=None)
+    query = forms.CharField(label=_("filter"), required=False, max_length=2000,
+                            help_text=_("Filled in when you start the mailing from the client or the policy list "
+                                        "(the filter shown there)."))
+    addresses = forms.CharField(label=_("numbers or addresses"), required=False,
+                                widget=forms.Textarea(attrs={"rows": 6, "dir": "ltr"}),
+                                help_text=_("One per line (or separated by commas)."))
+    file = forms.FileField(label=_("or a file"), required=False,
+                           help_text=_("A text or CSV file: the numbers or addresses in its first column."))
+
+    def __init__(self, *args, user, **kwargs):
+        from policydesk.clients.models import Tag
+        from policydesk.clients.selectors import groups_visible_to
+
+        from .choices import Audience, Purpose
+
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = (MessageTemplate.objects.filter(archived_at__isnull=True, is_active=True)
+                                            .exclude(channel=Channel.LETTER).order_by("channel", "name"))
+        self.fields["purpose"].choices = Purpose.choices
+        self.fields["audience"].choices = Audience.choices
+        self.fields["tag"].queryset = Tag.objects.order_by("name")
+        self.fields["group"].queryset = groups_visible_to(user)
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if not upload:
+            return ""
+        if upload.size > MAX_LIST_FILE:
+            raise forms.ValidationError(_("The file is larger than 5 MB."))
+        raw = upload.read()
+        for encoding in ("utf-8-sig", "utf-16", "cp1251"):
+            try:
+                text = raw.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            if "\x00" not in text:
+                return "\n".join(line.split(",")[0].split(";")[0].split("\t")[0] for line in text.splitlines())
+        raise forms.ValidationError(_("The file is not text (save it as CSV or TXT)."))
+
+    def service_values(self) -> dict:
+        from urllib.parse import urlencode
+
+        from .choices import Audience
+
+        data = self.cleaned_data
+        query = data.get("query") or ""
+        if data["audience"] == Audience.CLIENTS:
+            extra = [("tags", data["tag"].pk)] if data.get("tag") else []
+            extra += [("group", data["group"].pk)] if data.get("group") else []
+            if extra:
+                query = "&".join(part for part in (query, urlencode(extra)) if part)
+        addresses = "\n".join(part for part in (data.get("addresses") or "", data.get("file") or "") if part.strip())
+        return {"name": data["name"], "template": data["template"], "purpose": data["purpose"],
+                "audience": data["audience"], "query": query, "addresses": addresses}
+
+
+class TestSendForm(BootstrapMixin, forms.Form):
+    address = forms.CharField(label=_("your number or address"), max_length=254)

@@ -32,6 +32,9 @@ def run_sender(limit: int | None = None) -> dict:
                     break
     except TaskLockedException:
         logger.debug("The sender is already running.")
+    from .mailings import mailings_finish
+
+    mailings_finish()
     return total
 
 
@@ -82,3 +85,26 @@ def receive_sms():
     with sms_gateway(config) as gateway:
         received = gateway.receive(timeout=5)
     return apply_received(received)
+
+
+@db_task()
+def write_mailing(mailing_id: int):
+    """Write a started mailing's messages (messaging/mailings.py); idempotent, so a worker that died
+    half-way is simply run again (a sweep every five minutes restarts what was left)."""
+    from .mailings import mailing_write
+
+    with lock_task(f"policydesk-mailing-{mailing_id}"):
+        return mailing_write(mailing_id)
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def resume_mailings():
+    """Mailings whose writing stopped (the worker restarted): written to the end, once each."""
+    from .choices import MailingStatus
+    from .models import Mailing
+
+    for pk in Mailing.objects.filter(status=MailingStatus.QUEUEING, queued_at__isnull=True).values_list("pk", flat=True):
+        try:
+            write_mailing.call_local(pk)
+        except TaskLockedException:
+            continue

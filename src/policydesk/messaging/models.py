@@ -23,9 +23,11 @@ from policydesk.core.models import ArchivableModel, TimestampedModel
 from policydesk.core.visibility import VisibleQuerySet
 
 from .choices import (
+    Audience,
     Channel,
     Event,
     GatewayKind,
+    MailingStatus,
     MessageStatus,
     OptOutSource,
     Purpose,
@@ -176,6 +178,63 @@ class Rule(TimestampedModel, ArchivableModel):
         return -self.offset_days
 
 
+class Mailing(TimestampedModel):
+    """A template sent to many at once: the clients of a filter of the client list (a tag, a group),
+    the holders of the policies of a filter of the policy list, or a pasted or uploaded list of
+    numbers or addresses. The audience is read in its author's scope when the mailing starts; each
+    recipient gets one message (the key: mailing, client or address), sent at the gateway's rate.
+    A mailing is never deleted: it is a draft, sending, paused, finished or cancelled."""
+
+    visibility_path = "created_by"
+
+    name = models.CharField(_("name"), max_length=200)
+    template = models.ForeignKey(MessageTemplate, verbose_name=_("template"), on_delete=models.PROTECT,
+                                 related_name="mailings")
+    purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices, default=Purpose.MARKETING,
+                               help_text=_("Marketing goes only to clients who consented to it by the channel."))
+    audience = models.CharField(_("audience"), max_length=10, choices=Audience.choices, default=Audience.CLIENTS)
+    # The filter of the client or policy list, as its query string ("tags=3&city=Baku").
+    query = models.CharField(_("filter"), max_length=2000, blank=True)
+    # The pasted or uploaded numbers and addresses, one per line.
+    addresses = models.TextField(_("numbers or addresses"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=MailingStatus.choices, default=MailingStatus.DRAFT)
+    created_by = models.ForeignKey(USER, verbose_name=_("author"), on_delete=models.PROTECT,
+                                   related_name="mailings")
+    started_at = models.DateTimeField(_("started"), null=True, blank=True, editable=False)
+    queued_at = models.DateTimeField(_("all messages written"), null=True, blank=True, editable=False)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True, editable=False)
+    # Written when the audience has been read: the messages queued and those not sent, by reason.
+    queued_count = models.PositiveIntegerField(_("to send"), default=0, editable=False)
+    excluded = models.JSONField(_("not sent, by reason"), default=dict, blank=True, editable=False)
+    history = ChangeHistory(excluded_fields=["queued_count", "excluded"])
+
+    objects = VisibleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("mailing")
+        verbose_name_plural = _("mailings")
+        permissions = [("send_mailing", "Can start, pause and cancel a mailing")]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=MailingStatus.values), name="mailing_status_valid"),
+            models.CheckConstraint(condition=Q(audience__in=Audience.values), name="mailing_audience_valid"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("messaging:mailing", args=[self.pk])
+
+    @property
+    def channel(self) -> str:
+        return self.template.channel
+
+    @property
+    def excluded_count(self) -> int:
+        return sum((self.excluded or {}).values())
+
+
 class MessageQuerySet(VisibleQuerySet):
     def pending(self):
         return self.filter(status__in=(MessageStatus.QUEUED, MessageStatus.SENDING))
@@ -204,6 +263,8 @@ class Message(TimestampedModel):
                                  on_delete=models.PROTECT, related_name="messages")
     rule = models.ForeignKey(Rule, verbose_name=_("automatic message"), null=True, blank=True,
                              on_delete=models.PROTECT, related_name="messages")
+    mailing = models.ForeignKey(Mailing, verbose_name=_("mailing"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="messages")
     # What the message is about (the timeline of a policy or a claim shows it).
     policy = models.ForeignKey("insurance.Policy", verbose_name=_("policy"), null=True, blank=True,
                                on_delete=models.SET_NULL, related_name="messages")
@@ -241,6 +302,8 @@ class Message(TimestampedModel):
             models.Index(fields=["status", "next_attempt_at"], name="message_due_idx"),
             models.Index(fields=["client", "-created_at"], name="message_client_idx"),
             models.Index(fields=["-created_at", "-id"], name="message_recent_idx"),
+            models.Index(fields=["mailing", "status"], name="message_mailing_status_idx",
+                         condition=Q(mailing__isnull=False)),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(channel__in=Channel.values), name="message_channel_valid"),

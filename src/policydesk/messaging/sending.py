@@ -66,12 +66,24 @@ def _due(now: datetime.datetime):
             .order_by("next_attempt_at", "pk"))
 
 
+def due_messages(now: datetime.datetime, limit: int) -> list[tuple[int, str, int | None, int | None]]:
+    """(pk, channel, client, mailing) of up to ``limit`` due messages: the single messages first (a
+    renewal reminder or a reply to a client), then the mailings' (which may hold 100,000 a piece)."""
+    single = list(_due(now).filter(mailing__isnull=True).values_list("pk", "channel", "client_id", "mailing_id")[:limit])
+    if len(single) < limit:
+        single += list(_due(now).filter(mailing__isnull=False)
+                       .values_list("pk", "channel", "client_id", "mailing_id")[:limit - len(single)])
+    return single
+
+
 def _take(message_id: int, now: datetime.datetime) -> bool:
-    """queued (or stale sending) → sending; False when another sender took it first."""
+    """queued (or stale sending) → sending; False when another sender took it first, or its mailing
+    was paused (no next attempt) or cancelled since the batch was read."""
     stale = now - STALE_AFTER
     with transaction.atomic():
         return bool(Message.objects.filter(pk=message_id).filter(
-            Q(status=MessageStatus.QUEUED) | Q(status=MessageStatus.SENDING, updated_at__lt=stale))
+            Q(status=MessageStatus.QUEUED, next_attempt_at__isnull=False)
+            | Q(status=MessageStatus.SENDING, updated_at__lt=stale))
             .update(status=MessageStatus.SENDING, attempts=F("attempts") + 1, updated_at=now))
 
 
@@ -101,14 +113,14 @@ def send_due(*, now: datetime.datetime | None = None, limit: int = BATCH, sleep=
     config = MessagingSettings.current()
     done = {"sent": 0, "retry": 0, "failed": 0, "deferred": 0}
     quiet_end = in_quiet_hours(now, config)
-    due = list(_due(now).values_list("pk", "channel", "client_id")[:limit])
+    due = due_messages(now, limit)
     if not due:
         return done
     gateway = None
     mail = None
     sms_blocked = False
     try:
-        for pk, channel, client_id in due:
+        for pk, channel, client_id, mailing_id in due:
             if channel == Channel.SMS and sms_blocked:
                 continue
             if channel == Channel.SMS and gateway is None:
@@ -121,10 +133,11 @@ def send_due(*, now: datetime.datetime | None = None, limit: int = BATCH, sleep=
                     logger.error("SMS gateway not available, no SMS sent in this run: %s", exc)
                     gateway, sms_blocked = None, True
                     continue
-            if channel == Channel.SMS and client_id is not None and quiet_end is not None:
-                # Quiet hours: clients are not texted at night; the message waits, no attempt spent.
-                Message.objects.filter(pk=pk, status=MessageStatus.QUEUED).update(next_attempt_at=quiet_end,
-                                                                                  updated_at=now)
+            if channel == Channel.SMS and (client_id or mailing_id) and quiet_end is not None:
+                # Quiet hours: clients (and a mailing's list) are not texted at night; the message waits,
+                # no attempt spent.
+                Message.objects.filter(pk=pk, status=MessageStatus.QUEUED, next_attempt_at__isnull=False).update(
+                    next_attempt_at=quiet_end, updated_at=now)
                 done["deferred"] += 1
                 continue
             if not _take(pk, now):

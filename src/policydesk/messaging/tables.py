@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from policydesk.core.tables import BaseTable, CalendarDateColumn
 from policydesk.diary.tables import CalendarDateTimeColumn
 
-from .choices import STATUS_COLOURS
-from .models import Message, MessageTemplate, Rule
+from .choices import MAILING_COLOURS, STATUS_COLOURS
+from .models import Mailing, Message, MessageTemplate, Rule
 
 
 class MessageTable(BaseTable):
@@ -91,3 +91,26 @@ class RuleTable(BaseTable):
     class Meta(BaseTable.Meta):
         model = Rule
         fields = ()
+
+
+class MailingTable(BaseTable):
+    created_at = CalendarDateTimeColumn(verbose_name=_("created"), linkify=lambda record: record.get_absolute_url())
+    name = tables.Column(verbose_name=_("name"), linkify=lambda record: record.get_absolute_url())
+    status = tables.Column(verbose_name=_("status"))
+    template = tables.Column(verbose_name=_("template"), order_by=("template__name", "pk"))
+    audience = tables.Column(verbose_name=_("audience"))
+    queued_count = tables.Column(verbose_name=_("to send"), attrs={"td": {"class": "text-end"}})
+    created_by = tables.Column(verbose_name=_("author"), order_by=("created_by__last_name", "created_by__first_name"))
+    started_at = CalendarDateTimeColumn(verbose_name=_("started"))
+    finished_at = CalendarDateTimeColumn(verbose_name=_("finished"))
+
+    default_columns = ("created_at", "name", "status", "template", "queued_count", "created_by", "finished_at")
+
+    class Meta(BaseTable.Meta):
+        model = Mailing
+        fields = ()
+        row_attrs = {"data-mailing": lambda record: record.pk}
+
+    def render_status(self, value, record):
+        return format_html('<span class="badge text-bg-{}" data-status="{}">{}</span>',
+                           MAILING_COLOURS.get(record.status, "secondary"), record.status, value)
