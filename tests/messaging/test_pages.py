@@ -171,3 +171,20 @@ def test_marketing_creates_an_automatic_message_and_sees_what_is_due(marketing_u
     assert response.status_code == 302 and response.url == rule.get_absolute_url()
     card = html(browser.get(rule.get_absolute_url()))
     assert "Due now: 1 message" in card
+
+
+def test_the_failed_messages_control_list_and_sending_them_all_again(as_agent, agent, anna, foreign_client):
+    mine = message_queue(actor=agent, channel="sms", client=anna, recipient="+79161234567", body="Mine failed")
+    foreign = message_queue(actor=None, channel="sms", client=foreign_client, recipient="+79161234568",
+                            body="Foreign failed")
+    waiting = message_queue(actor=agent, channel="sms", client=anna, recipient="+79161234567", body="Still queued")
+    Message.objects.filter(pk__in=[mine.pk, foreign.pk]).update(status="failed", attempts=5, last_error="Refused")
+    page = html(as_agent.get("/messaging/failed/"))
+    assert f'data-message="{mine.pk}"' in page
+    assert f'data-message="{foreign.pk}"' not in page and f'data-message="{waiting.pk}"' not in page
+    assert 'id="retry-all"' in page
+    response = as_agent.post("/messaging/failed/retry/")
+    assert response.status_code == 302
+    statuses = dict(Message.objects.values_list("pk", "status"))
+    assert statuses[mine.pk] == "queued" and statuses[foreign.pk] == "failed"
+    assert Message.objects.get(pk=mine.pk).attempts == 0

@@ -72,6 +72,7 @@ register_timeline_source(TimelineSource("messages", _("Messages"), message_timel
                                         permission="messaging.view_message", weight=60))
 
 register_menu_item("marketing", _("Outbox"), "messaging:outbox", "messaging.view_message")
+register_menu_item("service", _("Failed messages"), "messaging:failed", "messaging.view_message")
 register_menu_item("marketing", _("Message templates"), "messaging:template_list", "messaging.view_messagetemplate")
 register_menu_item("marketing", _("Automatic messages"), "messaging:rule_list", "messaging.view_rule")
 register_menu_item("marketing", _("Mailings"), "messaging:mailing_list", "messaging.view_mailing")

@@ -266,6 +266,17 @@ def message_retry(*, actor, message: Message) -> Message:
     return message
 
 
+@service
+def messages_retry(*, actor, messages) -> int:
+    """Send again every failed message of ``messages`` (a queryset in the user's scope)."""
+    now = timezone.now()
+    count = messages.filter(status=MessageStatus.FAILED).update(
+        status=MessageStatus.QUEUED, attempts=0, failed_at=None, next_attempt_at=now, updated_at=now)
+    if count:
+        _on_commit_send()
+    return count
+
+
 # -- opt-outs ---------------------------------------------------------------------------------------------
 
 

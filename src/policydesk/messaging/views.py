@@ -55,6 +55,33 @@ class OutboxView(ObjectListView):
         return super().get_queryset().select_related("client", "template", "user").order_by("-created_at", "-pk")
 
 
+class FailedView(OutboxView):
+    """The control list of messages that failed after every attempt (the gateway refused them, or
+    kept failing): to send again once the cause is fixed, or to reach the client another way."""
+
+    template_name = "messaging/failed.html"
+
+    def get_queryset(self):
+        return (super().get_queryset().filter(status=MessageStatus.FAILED)
+                .order_by("-failed_at", "-pk"))
+
+    def get_extra_context(self, request):
+        return {"can_retry": request.user.has_perm("messaging.change_message")}
+
+
+@login_required
+@require_POST
+def failed_retry_all(request):
+    """Send again every failed message the user sees (the gateway's trouble is over)."""
+    require(request, "messaging.change_message")
+    from .services import messages_retry
+
+    count = messages_retry(actor=request.user,
+                           messages=Message.objects.visible_to(request.user).filter(status=MessageStatus.FAILED))
+    messages.success(request, _("%(count)s messages are queued again.") % {"count": count})
+    return redirect("messaging:failed")
+
+
 class MessageCardView(ObjectCardView):
     model = Message
     template_name = "messaging/message.html"
