@@ -202,3 +202,26 @@ def test_an_unreachable_mail_server_leaves_the_email_for_a_retry(agent, anna, se
     assert send_due(sleep=no_sleep)["retry"] == 1
     message.refresh_from_db()
     assert message.status == "queued" and message.last_error
+
+
+def test_a_lock_left_by_a_killed_sender_is_broken_after_its_lease(monkeypatch):
+    """A sender killed outright cannot stop all sending: its lock holds the time it was taken, and
+    the next run breaks a lock older than the lease (Huey's SQLite storage has no expiring keys)."""
+    from huey.contrib.djhuey import HUEY
+    from huey.exceptions import TaskLockedException
+
+    from policydesk.messaging import jobs
+
+    HUEY.put_if_empty(jobs.SENDER.key, time.time() - 60)  # held a minute ago by a live sender
+    with pytest.raises(TaskLockedException):
+        with jobs.SENDER:
+            pass
+    assert jobs.SENDER.is_held()
+    HUEY.delete(jobs.SENDER.key)
+    HUEY.put_if_empty(jobs.SENDER.key, time.time() - jobs.LEASE - 1)  # its holder died 15 minutes ago
+    assert not jobs.SENDER.is_held()
+    with jobs.SENDER:
+        assert jobs.SENDER.is_held()
+    assert HUEY.get(jobs.SENDER.key, peek=True) is None
+    # The worker's --flush-locks knows the lock from the start.
+    assert jobs.SENDER.key in HUEY._locks

@@ -51,7 +51,8 @@ def run(argv: list[str]) -> int:
          "--workers", str(args.web_workers), "--threads", "4", "--timeout", "120", "--access-logfile", "-"],
         env=env,
     )
-    # --flush-locks: a sender killed outright left its lock behind (messaging/jobs.py).
+    # --flush-locks: the locks of a worker killed outright are cleared at once (else their lease ends
+    # after 15 minutes, messaging/jobs.py).
     worker = subprocess.Popen([sys.executable, "-m", "django", "run_huey", "--quiet", "--flush-locks"], env=env)
     shown_host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0", "::") else args.host
     print("\nPolicyDesk is running (web and worker).")

@@ -1,21 +1,57 @@
-"""Messaging's background jobs (Huey). Thin: the work is in sending.py and inbound.py.
+"""Messaging's background jobs (Huey). Thin: the work is in sending.py, rules.py, mailings.py and
+inbound.py.
 
 The sender runs every minute and right after a message is queued; a lock keeps it to one at a time
 (so that the gateway's rate holds across workers), and a run that finds the lock taken simply leaves
 the work to the one running.
+
+The locks are leases (``Lease``): a lock in Huey's storage, like ``lock_task``, that holds the time
+it was taken. A holder killed outright (the worker, or ``policydesk send-messages`` run by cron)
+cannot keep it: a lease older than ``LEASE`` is broken by the next run. Huey's SQLite storage has no
+expiring keys, hence the time in the value; the sender takes its lease per batch and a batch stops
+after ``sending.BATCH_SECONDS``, well within it. The leases are also registered when this module is
+imported, so that the worker's ``--flush-locks`` clears them when it starts.
 """
 
 import logging
+import time
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 from huey.exceptions import TaskLockedException
 
 logger = logging.getLogger(__name__)
 
-# A sender killed outright leaves its lock behind (neither Huey's SQLite storage nor Redis before 7.4
-# expires it): the worker flushes its locks when it starts (`policydesk run`, run_huey --flush-locks).
+LEASE = 15 * 60  # seconds
+
+
+class Lease:
+    def __init__(self, name: str):
+        self.name = name
+        self.key = HUEY.lock_task(name)._key  # registered: flushed by run_huey --flush-locks
+
+    def is_held(self) -> bool:
+        held = HUEY.get(self.key, peek=True)
+        return isinstance(held, int | float) and time.time() - held <= LEASE
+
+    def __enter__(self):
+        now = time.time()
+        if HUEY.put_if_empty(self.key, now):
+            return self
+        held = HUEY.get(self.key, peek=True)
+        if not isinstance(held, int | float) or now - held > LEASE:
+            logger.warning("Lock %s was left by a process that stopped; taken over.", self.name)
+            HUEY.delete(self.key)
+            if HUEY.put_if_empty(self.key, now):
+                return self
+        raise TaskLockedException(f"unable to acquire lock {self.name}")
+
+    def __exit__(self, exc_type, exc, tb):
+        HUEY.delete(self.key)
+
+
 LOCK = "policydesk-messaging-sender"
+SENDER = Lease(LOCK)
 
 
 def run_sender(limit: int | None = None) -> dict:
@@ -23,13 +59,13 @@ def run_sender(limit: int | None = None) -> dict:
 
     total = {"sent": 0, "retry": 0, "failed": 0, "deferred": 0}
     try:
-        with lock_task(LOCK):
-            while True:
+        while True:
+            with SENDER:  # per batch: a batch lasts at most sending.BATCH_SECONDS
                 done = send_due(limit=limit or BATCH)
-                for key, value in done.items():
-                    total[key] += value
-                if sum(done.values()) < (limit or BATCH) or limit is not None:
-                    break
+            for key, value in done.items():
+                total[key] += value
+            if sum(done.values()) < (limit or BATCH) or limit is not None:
+                break
     except TaskLockedException:
         logger.debug("The sender is already running.")
     from .mailings import mailings_finish
@@ -54,7 +90,7 @@ def send_messages_now():
     send_messages_soon()
 
 
-RULES_LOCK = "policydesk-messaging-rules"
+RULES = Lease("policydesk-messaging-rules")
 
 
 @db_periodic_task(crontab(minute="*/10"))
@@ -63,7 +99,7 @@ def queue_automatic_messages():
     from .rules import run_rules
 
     try:
-        with lock_task(RULES_LOCK):
+        with RULES:
             done = run_rules()
     except TaskLockedException:
         return None
@@ -87,13 +123,16 @@ def receive_sms():
     return apply_received(received)
 
 
+MAILINGS = Lease("policydesk-messaging-mailings")
+
+
 @db_task()
 def write_mailing(mailing_id: int):
     """Write a started mailing's messages (messaging/mailings.py); idempotent, so a worker that died
     half-way is simply run again (a sweep every five minutes restarts what was left)."""
     from .mailings import mailing_write
 
-    with lock_task(f"policydesk-mailing-{mailing_id}"):
+    with MAILINGS:
         return mailing_write(mailing_id)
 
 

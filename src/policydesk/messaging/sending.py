@@ -31,6 +31,9 @@ logger = logging.getLogger(__name__)
 
 STALE_AFTER = datetime.timedelta(minutes=10)
 BATCH = 200
+# A batch takes no new message after this long (a slow gateway), so that the sender's lease
+# (jobs.LEASE, 15 minutes) always outlasts it.
+BATCH_SECONDS = 5 * 60
 # Retries after a failure that may pass (a timeout, the gateway down): 1, 5, 15, 60 minutes, then 3 hours.
 BACKOFF = [datetime.timedelta(minutes=m) for m in (1, 5, 15, 60, 180)]
 
@@ -119,8 +122,11 @@ def send_due(*, now: datetime.datetime | None = None, limit: int = BATCH, sleep=
     gateway = None
     mail = None
     sms_blocked = False
+    deadline = time.monotonic() + BATCH_SECONDS
     try:
         for pk, channel, client_id, mailing_id in due:
+            if time.monotonic() > deadline:
+                break
             if channel == Channel.SMS and sms_blocked:
                 continue
             if channel == Channel.SMS and gateway is None:
