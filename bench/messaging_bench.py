@@ -82,8 +82,7 @@ def template_for(event: str, body: str):
 def rule_for(event: str, offset: int):
     from policydesk.messaging.models import Rule
 
-    template = template_for(event, "{{ client.first_name }}, {{ agency.name }}: {{ policy.number }} "
-                                   "{{ policy.end_date }} {{ installment.amount }} {{ claim.number }}")
+    template = template_for(event, "{{ client.first_name }}, {{ agency.name }}")
     return Rule(pk=0, name=f"bench {event}", event=event, offset_days=offset, send_time=datetime.time(0, 0),
                 channel="sms", template=template, purpose="service")
 

@@ -150,7 +150,7 @@ def message_context(*, client=None, language: str, policy=None, installment=None
             context["policy"] = {
                 "number": str(policy), "line": str(policy.line) if policy.line_id else "",
                 "insurer": str(policy.insurer) if policy.insurer_id else "",
-                "product": str(policy.product) if policy.product_id else "",
+                "product": policy.product.name if policy.product_id else "",
                 "start_date": reader.date(policy.start_date), "end_date": reader.date(policy.end_date),
                 "premium": reader.money(policy.premium, policy.currency),
                 "object": ", ".join(str(o) for o in policy.objects_insured.all()[:3])}

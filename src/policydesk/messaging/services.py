@@ -80,12 +80,17 @@ def template_save(*, actor, name: str, channel: str, event: str, texts: dict[str
         if (text.subject, text.body) != (subject.strip(), body.strip()):
             text.subject, text.body = subject.strip(), body.strip()
             text.save()
+    template.__dict__.pop("_texts_by_language", None)
     return template
 
 
 def template_text(template: MessageTemplate, language: str) -> TemplateText | None:
     """The template's text in ``language``, else in the agency's language, else English, else any."""
-    texts = {t.language: t for t in template.texts.all()}
+    # Read once per template object: a mailing or a rule renders thousands of messages from one.
+    texts = getattr(template, "_texts_by_language", None)
+    if texts is None:
+        texts = {t.language: t for t in template.texts.all()}
+        template._texts_by_language = texts
     for code in (language, settings.LANGUAGE_CODE, "en"):
         if code and code in texts:
             return texts[code]
@@ -108,18 +113,22 @@ def render_template(template: MessageTemplate, language: str, context) -> tuple[
 # -- who may receive what ------------------------------------------------------------------------------
 
 
-def sms_number(client) -> tuple[str, str]:
-    """(E.164 number, "") of the client's mobile phone to text, or ("", skip reason)."""
-    numbers = [(p.number, p.kind) for p in sorted(client.phones.all(), key=lambda p: (not p.is_primary, p.pk))]
-    if not numbers:
+def sms_number(client, phones: list[tuple[str, str]] | None = None) -> tuple[str, str]:
+    """(E.164 number, "") of the client's mobile phone to text, or ("", skip reason): the first valid
+    mobile, the primary first. ``phones``: (number, kind) in that order, when the caller read them for
+    many clients at once."""
+    if phones is None:
+        phones = [(p.number, p.kind) for p in sorted(client.phones.all(), key=lambda p: (not p.is_primary, p.pk))]
+    if not phones:
         return "", SkipReason.NO_ADDRESS
-    for number, kind in numbers:
-        if mobile_number_ok(number) and kind in ("mobile", ""):
+    fallback = ""
+    for number, kind in phones:
+        if not mobile_number_ok(number):
+            continue
+        if kind in ("mobile", ""):
             return number, ""
-    for number, _kind in numbers:
-        if mobile_number_ok(number):
-            return number, ""
-    return "", SkipReason.INVALID_ADDRESS
+        fallback = fallback or number
+    return (fallback, "") if fallback else ("", SkipReason.INVALID_ADDRESS)
 
 
 def mobile_number_ok(number: str) -> bool:
@@ -134,9 +143,10 @@ def mobile_number_ok(number: str) -> bool:
                                                 phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
 
 
-def email_address(client) -> tuple[str, str]:
-    emails = sorted(client.emails.all(), key=lambda e: (not e.is_primary, e.pk))
-    return (emails[0].address, "") if emails else ("", SkipReason.NO_ADDRESS)
+def email_address(client, emails: list[str] | None = None) -> tuple[str, str]:
+    if emails is None:
+        emails = [e.address for e in sorted(client.emails.all(), key=lambda e: (not e.is_primary, e.pk))]
+    return (emails[0], "") if emails else ("", SkipReason.NO_ADDRESS)
 
 
 def postal_address(client) -> tuple[str, str]:
@@ -145,9 +155,10 @@ def postal_address(client) -> tuple[str, str]:
 
 
 def recipient_for(client, channel: str, purpose: str = Purpose.SERVICE,
-                  opted_out: set[str] | None = None) -> tuple[str, str]:
+                  opted_out: set[str] | None = None, contacts: list | None = None) -> tuple[str, str]:
     """(address, "") where ``client`` may receive a message by ``channel``, or ("", the reason not).
-    ``opted_out``: the client's opted-out channels when the caller has read them for many clients."""
+    ``opted_out`` and ``contacts`` (the client's phones as (number, kind), or email addresses, primary
+    first): what the caller read for many clients at once."""
     if client.archived_at is not None:
         return "", SkipReason.ARCHIVED
     if client.is_blacklisted:
@@ -159,10 +170,34 @@ def recipient_for(client, channel: str, purpose: str = Purpose.SERVICE,
     if purpose == Purpose.MARKETING and not getattr(client, f"consent_{'post' if channel == 'letter' else channel}"):
         return "", SkipReason.NO_CONSENT
     if channel == Channel.SMS:
-        return sms_number(client)
+        return sms_number(client, contacts)
     if channel == Channel.EMAIL:
-        return email_address(client)
+        return email_address(client, contacts)
     return postal_address(client)
+
+
+def bulk_contacts(client_ids, channel: str) -> tuple[dict[int, set[str]], dict[int, list]]:
+    """For many clients at once (two queries): their opted-out channels, and their phones as (number,
+    kind) or email addresses, primary first, as ``recipient_for`` takes them."""
+    from policydesk.clients.models import Email, Phone
+
+    from .models import OptOut
+
+    client_ids = list(client_ids)
+    opted: dict[int, set[str]] = {}
+    for client_id, opted_channel in OptOut.objects.filter(client_id__in=client_ids).values_list("client_id", "channel"):
+        opted.setdefault(client_id, set()).add(opted_channel)
+    contacts: dict[int, list] = {}
+    if channel == Channel.EMAIL:
+        for client_id, address in (Email.objects.filter(client_id__in=client_ids)
+                                   .order_by("client_id", "-is_primary", "pk").values_list("client_id", "address")):
+            contacts.setdefault(client_id, []).append(address)
+    elif channel == Channel.SMS:
+        for client_id, number, kind in (Phone.objects.filter(client_id__in=client_ids)
+                                        .order_by("client_id", "-is_primary", "pk")
+                                        .values_list("client_id", "number", "kind")):
+            contacts.setdefault(client_id, []).append((number, kind))
+    return opted, contacts
 
 
 # -- queueing -------------------------------------------------------------------------------------------
