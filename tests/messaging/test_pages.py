@@ -188,3 +188,31 @@ def test_the_failed_messages_control_list_and_sending_them_all_again(as_agent, a
     statuses = dict(Message.objects.values_list("pk", "status"))
     assert statuses[mine.pk] == "queued" and statuses[foreign.pk] == "failed"
     assert Message.objects.get(pk=mine.pk).attempts == 0
+
+
+def test_the_preview_is_written_for_a_chosen_client_or_policy(as_agent, agent, anna, foreign_client):
+    import datetime
+    from decimal import Decimal
+
+    from policydesk.insurance.models import Insurer, LineOfBusiness, Policy
+
+    insurer = Insurer.objects.create(name="Reliable")
+    line = LineOfBusiness.objects.get(code="motor_tpl")
+
+    def policy(client, number, end):
+        return Policy.objects.create(client=client, insurer=insurer, line=line, number=number, series="XXX",
+                                     state="issued", start_date=end - datetime.timedelta(days=364), end_date=end,
+                                     issue_date=end - datetime.timedelta(days=364), premium=Decimal("100"),
+                                     currency="RUB")
+
+    policy(anna, "OLD-1", datetime.date(2025, 3, 1))
+    policy(anna, "NEW-2", datetime.date(2027, 3, 1))
+    policy(foreign_client, "SECRET-9", datetime.date(2027, 5, 1))
+    body = {"event": "policy_expiring", "channel": "sms", "language": "en",
+            "body_en": "{{ client.first_name }}: {{ policy.number }} ends {{ policy.end_date }}"}
+    latest = html(as_agent.post(reverse("messaging:template_preview"), {**body, "client": anna.pk}))
+    assert "Anna: XXX NEW-2 ends" in latest and "policy XXX NEW-2" in latest
+    chosen = html(as_agent.post(reverse("messaging:template_preview"), {**body, "preview_policy": "XXX OLD-1"}))
+    assert "Anna: XXX OLD-1 ends" in chosen
+    foreign = html(as_agent.post(reverse("messaging:template_preview"), {**body, "preview_policy": "SECRET-9"}))
+    assert "SECRET" not in foreign and "XXX 0123456789" in foreign  # out of scope: the example values

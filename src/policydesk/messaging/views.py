@@ -233,8 +233,12 @@ def template_preview(request):
     client_id = request.POST.get("client")
     if client_id and client_id.isdigit():
         client = Client.objects.visible_to(request.user).filter(pk=int(client_id)).first()
-        if client is not None:
-            context = {**context, **message_context(client=client, language=language)}
+    policy = _preview_policy(request, (request.POST.get("preview_policy") or "").strip(), client)
+    if policy is not None:
+        client = policy.client
+    if client is not None:
+        context = {**context, **message_context(client=client, language=language,
+                                                **_preview_records(event, client, policy))}
     error = None
     rendered_subject = rendered_body = ""
     try:
@@ -245,7 +249,53 @@ def template_preview(request):
         error = str(exc)
     return render(request, "messaging/_preview.html", {
         "error": error, "subject": rendered_subject, "body": rendered_body, "channel": channel, "client": client,
+        "policy": policy,
         "length": sms_length(rendered_body) if channel == Channel.SMS and not error else None})
+
+
+POLICY_PREVIEW_EVENTS = (Event.POLICY_EXPIRING, Event.POLICY_ISSUED, Event.POLICY_RENEWED, Event.INSTALLMENT_DUE,
+                         Event.CLAIM_OPENED, Event.CLAIM_PAID)
+
+
+def _preview_policy(request, typed: str, client):
+    """The policy a preview is written about: the one whose number was typed (in the user's scope),
+    else, for an event about a policy, the chosen client's latest."""
+    from django.db.models import Q
+
+    from policydesk.insurance.models import Policy
+
+    policies = Policy.objects.visible_to(request.user).select_related("client__curator", "line", "insurer", "product")
+    if typed:
+        words = typed.split()
+        condition = Q(number__iexact=typed)
+        if len(words) == 2:
+            condition |= Q(series__iexact=words[0], number__iexact=words[1])
+        return policies.filter(condition).order_by("-end_date", "-pk").first()
+    if client is not None and (request.POST.get("event") or "") in POLICY_PREVIEW_EVENTS:
+        return policies.filter(client=client).order_by("-end_date", "-pk").first()
+    return None
+
+
+def _preview_records(event: str, client, policy) -> dict:
+    """The installment or claim a preview is written about: the policy's next one to pay, the client's
+    latest claim (on the policy when there is one)."""
+    from policydesk.billing.models import Installment
+    from policydesk.claims.models import Claim
+
+    records = {"policy": policy} if policy is not None else {}
+    if event == Event.INSTALLMENT_DUE and policy is not None:
+        installment = (Installment.objects.filter(policy=policy).with_payment_state().select_related("policy")
+                       .order_by("due_date", "pk").filter(open_amount__gt=0).first())
+        if installment is not None:
+            records["installment"] = installment
+    if event in (Event.CLAIM_OPENED, Event.CLAIM_PAID):
+        claims = Claim.objects.filter(client=client)
+        if policy is not None:
+            claims = claims.filter(policy=policy)
+        claim = claims.order_by("-reported_on", "-pk").first()
+        if claim is not None:
+            records["claim"] = claim
+    return records
 
 
 # -- automatic messages -------------------------------------------------------------------------------------------
