@@ -121,7 +121,23 @@ def test_frequent_claims_and_a_high_loss_ratio_are_flagged(handler, agent, my_cl
 
 def test_flags_for_a_page_cost_the_same_whatever_its_size(handler, agent, insurer, django_assert_num_queries):
     clients = [ClientFactory(curator=agent) for _ in range(3)]
+    # Each call as a new request would make it (the user object carries the request's memo).
+    first, second = (type(agent).objects.get(pk=agent.pk) for _ in range(2))
     with django_assert_num_queries(5):
-        claim_flags(agent, [c.pk for c in clients[:1]])
+        claim_flags(first, [c.pk for c in clients[:1]])
     with django_assert_num_queries(5):
-        claim_flags(agent, [c.pk for c in clients])
+        claim_flags(second, [c.pk for c in clients])
+
+
+def test_the_card_reads_the_loss_figures_and_limits_once_for_its_indicators_and_flags(
+        agent, insurer, django_assert_num_queries):
+    from django.test import RequestFactory
+
+    from policydesk.claims.selectors_cards import client_claim_indicators
+
+    client = ClientFactory(curator=agent)
+    request = RequestFactory().get("/")
+    request.user = type(agent).objects.get(pk=agent.pk)
+    client_claim_indicators(request, client)
+    with django_assert_num_queries(1):  # the recent claims count; the figures and limits are the request's
+        claim_flags(request.user, [client.pk])

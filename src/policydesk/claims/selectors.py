@@ -142,10 +142,11 @@ def earned_premium_query(user, *, group: str, date_from: datetime.date, date_to:
 
 
 def loss_figures(user, *, group: str, date_from: datetime.date, date_to: datetime.date, keys=None,
-                 labels: bool = True, direct: bool = False) -> list[LossFigures]:
+                 labels: bool = True, direct: bool = False, claims_exist: bool = True) -> list[LossFigures]:
     """The loss figures of every group with premium earned or claims in the period, within the user's
     scope (None: the caller has already limited ``keys`` to what the user may see). Three queries, and
-    one for the groups' names when ``labels``."""
+    one for the groups' names when ``labels``; one when the caller knows that ``keys`` have no claims
+    at all (``claims_exist=False``: most clients on their card)."""
     if keys is None and group in LEDGER_GROUPS and not direct:
         return _ledger_figures(user, group=group, date_from=date_from, date_to=date_to, labels=labels)
     policy_key, payout_key, claim_key = GROUPS[group]
@@ -160,6 +161,11 @@ def loss_figures(user, *, group: str, date_from: datetime.date, date_to: datetim
     for item in earned_premium_query(user, group=group, date_from=date_from, date_to=date_to, keys=keys):
         row(item[policy_key], item["currency"]).earned = _money(item["earned"])
 
+    if not claims_exist:
+        result = sorted(rows.values(), key=lambda f: (f.currency, -(f.earned or 0), str(f.key)))
+        if labels:
+            _label(result, group, user)
+        return result
     payouts = ClaimPayout.objects.filter(paid_on__gte=date_from, paid_on__lte=date_to)
     if keys is not None:
         payouts = payouts.filter(**{f"{payout_key}__in": keys})
@@ -245,13 +251,21 @@ def trailing_year(today: datetime.date | None = None) -> tuple[datetime.date, da
     return today - datetime.timedelta(days=364), today
 
 
-def client_loss_figures(client_ids, *, today=None) -> dict[int, list[LossFigures]]:
-    """The trailing year's loss figures of each client, per currency (the clients already visible)."""
+def client_loss_figures(client_ids, *, today=None, memo=None, claims_exist: bool = True) -> dict[int, list[LossFigures]]:
+    """The trailing year's loss figures of each client, per currency (the clients already visible).
+    ``memo``: an object that lives for one request (its user): a card asks for the same figures for
+    its indicators and for its early-warning flags, and reads them once."""
     date_from, date_to = trailing_year(today)
+    key = (tuple(sorted(client_ids)), date_to)
+    store = memo.__dict__.setdefault("_loss_figures_memo", {}) if memo is not None else None
+    if store is not None and key in store:
+        return store[key]
     by_client: dict[int, list[LossFigures]] = {}
     for figures in loss_figures(None, group=LossGroup.CLIENT, date_from=date_from, date_to=date_to,
-                                keys=list(client_ids), labels=False):
+                                keys=list(client_ids), labels=False, claims_exist=claims_exist):
         by_client.setdefault(figures.key, []).append(figures)
+    if store is not None:
+        store[key] = by_client
     return by_client
 
 
@@ -272,15 +286,20 @@ def recent_claim_counts(client_ids, *, today=None) -> dict[int, int]:
 class ClientClaimSummary:
     claims: int = 0
     open_claims: int = 0
+    every_claim: int = 0  # archived ones too: their payouts still count in the loss ratio
     paid: dict = field(default_factory=dict)
 
 
 def client_claim_summary(client) -> ClientClaimSummary:
     """Counts and payouts of all the client's claims, one query (paid per currency)."""
     summary = ClientClaimSummary()
-    rows = (Claim.objects.filter(client=client, archived_at__isnull=True).values("currency").order_by()
-            .annotate(n=Count("pk"), open=Count("pk", filter=Q(status__in=OPEN_STATUSES)), paid=Sum("paid_amount")))
+    live = Q(archived_at__isnull=True)
+    rows = (Claim.objects.filter(client=client).values("currency").order_by()
+            .annotate(n=Count("pk", filter=live), every=Count("pk"),
+                      open=Count("pk", filter=live & Q(status__in=OPEN_STATUSES)),
+                      paid=Sum("paid_amount", filter=live)))
     for row in rows:
+        summary.every_claim += row["every"]
         summary.claims += row["n"]
         summary.open_claims += row["open"]
         if row["paid"]:

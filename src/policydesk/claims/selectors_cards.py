@@ -35,11 +35,23 @@ def _ratio_hint(figures) -> str:
         "earned": format_money(figures.earned, figures.currency)}
 
 
+def _limits(memo) -> ClaimSettings:
+    """The administrator's warning limits, read once per request (``memo``: its user): the card's
+    indicators and its flags both need them."""
+    if memo is None:
+        return ClaimSettings.current()
+    if "_claim_settings" not in memo.__dict__:
+        memo.__dict__["_claim_settings"] = ClaimSettings.current()
+    return memo.__dict__["_claim_settings"]
+
+
 def client_claim_indicators(request, client) -> list[Indicator]:
     """Claims, open claims, paid, and the loss ratio (12 months; paid, and with reserves). Five queries."""
     summary = client_claim_summary(client)
-    figures = main_figures(client_loss_figures([client.pk]).get(client.pk, []))
-    limit = ClaimSettings.current()
+    memo = getattr(request, "user", None)
+    figures = main_figures(client_loss_figures([client.pk], memo=memo, claims_exist=summary.every_claim > 0)
+                           .get(client.pk, []))
+    limit = _limits(memo)
     paid_ratio = figures.ratio_paid if figures else None
     incurred_ratio = figures.ratio_incurred if figures else None
     watched = paid_ratio if limit.threshold_basis == LossBasis.PAID else incurred_ratio
@@ -64,9 +76,9 @@ def client_claim_indicators(request, client) -> list[Indicator]:
 def claim_flags(user, client_ids) -> dict[int, list[Flag]]:
     """Frequent claims (N or more in 12 months) and a loss ratio above the administrator's threshold.
     Five queries for a whole page of clients."""
-    limit = ClaimSettings.current()
+    limit = _limits(user)
     counts = recent_claim_counts(client_ids)
-    ratios = client_loss_figures([pk for pk in client_ids])
+    ratios = client_loss_figures([pk for pk in client_ids], memo=user)
     result: dict[int, list[Flag]] = {}
     for pk in client_ids:
         flags = []

@@ -51,7 +51,7 @@ def _step(claim: Claim, kind: str, actor, *, amount=None, note: str = "", at=Non
 
 def handlers():
     """Who may handle claims: active users with the permission to change them."""
-    return get_user_model().objects.with_perm(HANDLER_PERMISSION, backend="django.contrib.auth.backends.ModelBackend").filter(
+    return get_user_model().objects.with_perm(HANDLER_PERMISSION, backend="policydesk.accounts.backends.RolePermissionBackend").filter(
         is_active=True).order_by(
         "last_name", "first_name", "username")
 

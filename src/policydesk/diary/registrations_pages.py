@@ -51,7 +51,8 @@ register_card_tab("insurance.policy", CardTab(
 ))
 
 # The diary's figures replace the placeholders the clients app shows until the diary lands.
-register_indicators("clients.client", client_diary_indicators, permission="diary.view_task", weight=50)
+register_indicators("clients.client", client_diary_indicators, permission="diary.view_task", weight=50,
+                    keys=("last_contact", "open_tasks"))
 
 register_menu_item("diary", _("My diary"), "diary:home", "diary.view_task")
 register_menu_item("diary", _("Tasks"), "diary:task_list", "diary.view_task")

@@ -29,8 +29,9 @@ ACTIVE_STATES = (CallState.RINGING.value, CallState.ANSWERED.value)
 # registered figure when it has a value (claims, requests... as their apps register them), except
 # the ones that say nothing to someone on the phone with the client.
 CARD_INDICATORS_ALWAYS = ("active_policies", "total_premium", "overdue", "bounced_checks")
-CARD_INDICATORS_HIDDEN = {"yearly_premium", "commission", "tenure", "lines_held", "loss_ratio", "claims_paid",
-                          "last_contact"}
+# Left out of the call card: the long view, and what the card lists itself (its open tasks).
+CARD_INDICATORS_HIDDEN = frozenset({"yearly_premium", "commission", "tenure", "lines_held", "loss_ratio",
+                                    "claims_paid", "last_contact", "open_tasks"})
 CARD_POLICIES = 3
 CARD_CONTACTS = 5
 CARD_TASKS = 5
@@ -125,17 +126,17 @@ def client_visible(user, client) -> bool:
 
 # -- the card -------------------------------------------------------------------------------------
 
-def active_call(user) -> tuple[int, str] | None:
-    """(pk, state) of the newest call ringing or answered at ``user``'s extension that they have
-    not closed: what the card's poll asks every second, one query on the (user, state) index."""
-    row = (Call.objects.filter(user=user, state__in=ACTIVE_STATES, dismissed_at__isnull=True)
-           .order_by("-created_at").values_list("pk", "state").first())
-    return row
+def active_call(user) -> Call | None:
+    """The newest call ringing or answered at ``user``'s extension that they have not closed, with
+    its client: what the card's poll asks every second, one query on the (user, state) index (and
+    the same query gives the card its call when one starts ringing)."""
+    return (Call.objects.filter(user=user, state__in=ACTIVE_STATES, dismissed_at__isnull=True)
+            .select_related("client", "user").order_by("-created_at").first())
 
 
 def card_indicators_for_call(request, client) -> list:
     shown = []
-    for indicator in card_indicators("clients.client", request, client):
+    for indicator in card_indicators("clients.client", request, client, skip=CARD_INDICATORS_HIDDEN):
         if indicator.key in CARD_INDICATORS_ALWAYS:
             shown.append(indicator)
         elif indicator.key not in CARD_INDICATORS_HIDDEN and not indicator.is_empty:
