@@ -234,7 +234,9 @@ def _book_snapshot():
 def _delete_demo_data():
     """Everything the generator made but the users and the catalogue, children first (the foreign keys
     protect what is referred to)."""
-    for model in (RequestStep, ServiceRequest, ClaimStep, ClaimPayout, ClaimDocument, Claim, FormMovement, Form,
+    from policydesk.messaging.models import Mailing, Message
+
+    for model in (Message, Mailing, RequestStep, ServiceRequest, ClaimStep, ClaimPayout, ClaimDocument, Claim, FormMovement, Form,
                   FormBatch, CommissionAllocation, CommissionReceipt, Allocation, Payment, PaymentInstrument,
                   Installment):
         model.objects.all().delete()
@@ -361,3 +363,19 @@ def test_bulk_load_settings_are_restored_afterwards():
     generate_demo(30, seed=SEED)  # outside a transaction: the bulk-load settings apply
     assert Client.objects.count() == 30
     assert settings_now() == before
+
+
+def test_the_demo_agency_has_templates_automatic_messages_and_a_sent_mailing(db, settings, tmp_path):
+    from policydesk.messaging.models import Mailing, Message, MessageTemplate, Rule
+
+    settings.DATA_DIR = tmp_path
+    generate_demo(60, seed=SEED)
+    assert MessageTemplate.objects.count() == 6
+    renewal = MessageTemplate.objects.get(name="Renewal invitation")
+    assert {t.language for t in renewal.texts.all()} == {"en", "ru", "fa", "az", "zh-hans"}
+    assert Rule.objects.filter(is_active=True).count() == 4
+    mailing = Mailing.objects.get()
+    assert mailing.status in ("sending", "done") and mailing.queued_count > 0
+    assert Message.objects.filter(mailing=mailing).count() == mailing.queued_count + sum(mailing.excluded.values())
+    generate_demo(60, seed=SEED + 1)  # a second load adds clients, not a second set of templates
+    assert MessageTemplate.objects.count() == 6 and Mailing.objects.count() == 1

@@ -528,8 +528,11 @@ def generate_clients(count: int, *, seed: int = 2026, progress: bool = False, po
 
 def generate_demo(clients: int = 500, *, seed: int = 2026, progress: bool = False,
                   policies: bool = True, policy_scale: float = 1.0) -> list[tuple[str, str, str]]:
+    from .messaging import record_messaging
+
     ensure_demo_users()
     generate_clients(clients, seed=seed, progress=progress, policies=policies, policy_scale=policy_scale)
+    record_messaging()
     return demo_logins()
 
 
