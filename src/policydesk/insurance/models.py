@@ -309,6 +309,8 @@ class Policy(TimestampedModel):
             models.Index(fields=["state", "cancelled_on", "agent", "line", "currency", "premium"],
                          name="policy_report_cancel_idx"),
             models.Index(fields=["manager", "end_date"], name="policy_manager_end_idx"),
+            # The automatic messages after a policy is issued or renewed read the policies of a few days.
+            models.Index(fields=["issue_date"], name="policy_issue_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(state__in=PolicyState.values), name="policy_state_valid"),
