@@ -246,7 +246,7 @@ def test_telling_the_client_by_sms_sends_the_reply_template_through_the_outbox(a
     interaction = Interaction.objects.get(pk=step.interaction_id)
     assert interaction.kind == "sms" and interaction.direction == "out" and interaction.client == my_client
     assert "Awaiting" not in interaction.subject and "Awaiting" not in step.note
-    sent = f"Sent by SMS to +79123456700 through the outbox, message №{message.pk}."
+    sent = f"To +79123456700 by SMS through the outbox, message №{message.pk}."
     assert interaction.outcome == f"{sent}\n\n{text}" and step.note == f"{sent}\n{text}"
     # The client's timeline and the outbox show the message and what became of it.
     browser = login(agent)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 
-from .choices import Event
+from .choices import Channel, Event, MessageStatus, SkipReason
 from .models import Message, Rule
 
 logger = logging.getLogger(__name__)
@@ -216,14 +216,14 @@ def run_rule(rule: Rule, *, now: datetime.datetime | None = None) -> dict:
                 rule.template, language,
                 lambda used, c=client, about=occurrence.about: message_context(client=c, language=used, **about))
             if not reason and not body.strip():
-                reason = "no_text"
+                reason = SkipReason.NO_TEXT
             links = {k: v for k, v in occurrence.about.items() if k in ("policy", "claim", "task")}
             rows.append(Message(
                 channel=rule.channel, client=client, recipient=recipient, subject=subject[:300], body=body,
                 template=rule.template, language=language, purpose=rule.purpose, key=key, rule=rule,
-                status="skipped" if reason else "queued", skip_reason=reason,
+                status=MessageStatus.SKIPPED if reason else MessageStatus.QUEUED, skip_reason=reason,
                 next_attempt_at=None if reason else now, created_at=now, updated_at=now,
-                parts=sms_length(body).parts if rule.channel == "sms" and body else None, **links))
+                parts=sms_length(body).parts if rule.channel == Channel.SMS and body else None, **links))
             done["skipped" if reason else "queued"] += 1
         with transaction.atomic():
             Message.objects.bulk_create(rows, ignore_conflicts=True)

@@ -377,7 +377,8 @@ def request_tell_client(*, actor, request: ServiceRequest, channel: str, told: i
     if message.status == MessageStatus.SKIPPED:
         reason = message.get_skip_reason_display()
         raise ApplicationError(_("Not sent: %(reason)s.") % {"reason": reason}, errors={"channel": [reason]})
-    sent = _("Sent by %(channel)s to %(address)s through the outbox, message №%(message)s.") % {
+    # Handed to the outbox (queued now, sent within the minute): the message's status tells the rest.
+    sent = _("To %(address)s by %(channel)s through the outbox, message №%(message)s.") % {
         "channel": message.get_channel_display(), "address": message.recipient, "message": message.pk}
     interaction = interaction_log(
         actor=actor, kind=channel, direction="out", client=client, policy=request.policy, client_identified=True,
